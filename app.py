@@ -1,0 +1,15 @@
+"""Entry point: page config and navigation over the pages, nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Backprop visualizer", page_icon="🔁", layout="wide",
+                   initial_sidebar_state="expanded")
+
+pages = [
+    st.Page("pages/forward_backward.py", title="Forward & backward", icon="🔁", default=True),
+    st.Page("pages/worked_example.py", title="Worked example", icon="✏️", url_path="worked-example"),
+    st.Page("pages/loss_landscape.py", title="Loss landscape", icon="⛰️", url_path="loss-landscape"),
+    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon="📉",
+            url_path="vanishing-gradients"),
+]
+st.navigation(pages, position="top").run()

@@ -1,0 +1,98 @@
+"""Forward and backward passes of a fully connected net. No state: params in, arrays out.
+
+Conventions (DESIGN.md): W_l is (n_out, n_in), b_l is (n_out,), a batch is rows, z = a_prev @ W.T + b.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+
+Array = np.ndarray
+Params = list[tuple[Array, Array]]
+
+
+@dataclass(frozen=True)
+class Net:
+    """The functions of a net: hidden activation, output activation and loss (resolved once)."""
+
+    hidden: Activation
+    output: Activation
+    loss: Loss
+
+    @classmethod
+    def build(cls, hidden: str, output: str, loss: str) -> Net:
+        """Return a Net, checking that the output activation fits the loss."""
+        net = cls(get_activation(hidden), get_activation(output), get_loss(loss))
+        fused = net.loss.fused_output
+        if fused is not None and output != fused:
+            raise ValueError(f"loss {loss!r} needs a {fused} output, not {output!r}")
+        if output == "softmax" and fused != "softmax":
+            raise ValueError("a softmax output needs the softmax_ce loss")
+        if hidden == "softmax":
+            raise ValueError("softmax is an output activation only")
+        return net
+
+    def act(self, layer: int, n_layers: int) -> Activation:
+        """Return the activation of 0-based `layer` in a net of `n_layers` layers."""
+        return self.output if layer == n_layers - 1 else self.hidden
+
+
+def forward(net: Net, params: Params, x: Array) -> tuple[list[Array], list[Array]]:
+    """Return (zs, activations): zs[l] is (B, n_l) for l = 0..L−1; activations[0] = x, then a_1..a_L."""
+    zs: list[Array] = []
+    acts = [x]
+    a = x
+    L = len(params)
+    for i, (W, b) in enumerate(params):
+        z = a @ W.T + b
+        a = net.act(i, L).f(z)
+        zs.append(z)
+        acts.append(a)
+    return zs, acts
+
+
+def predict(net: Net, params: Params, x: Array) -> Array:
+    """Return the network output a_L for inputs x (B, n_in) → (B, n_out)."""
+    a = x
+    L = len(params)
+    for i, (W, b) in enumerate(params):
+        a = net.act(i, L).f(a @ W.T + b)
+    return a
+
+
+def backward(net: Net, params: Params, zs: list[Array], acts: list[Array],
+             y: Array) -> tuple[list[Array], list[Array], list[Array]]:
+    """Return (deltas, grads_W, grads_b) of the data loss; deltas[l] is (B, n_l), grads mean over the batch.
+
+    Uses the weights the forward pass used (the ones before any update).
+    """
+    L = len(params)
+    B = y.shape[0]
+    deltas: list[Array] = [np.empty(0)] * L
+    delta = net.loss.delta(zs[-1], acts[-1], y, net.output)
+    deltas[-1] = delta
+    for i in range(L - 2, -1, -1):
+        W_next = params[i + 1][0]
+        delta = (delta @ W_next) * net.hidden.df(zs[i], acts[i + 1])
+        deltas[i] = delta
+    grads_W = [d.T @ a_prev / B for d, a_prev in zip(deltas, acts[:-1])]
+    grads_b = [d.mean(axis=0) for d in deltas]
+    return deltas, grads_W, grads_b
+
+
+def batch_loss(net: Net, zs_last: Array, a_last: Array, y: Array) -> float:
+    """Return the mean over the batch of the per-sample data loss (no regularization)."""
+    return float(net.loss.per_sample(zs_last, a_last, y).mean())
+
+
+def data_loss(net: Net, params: Params, x: Array, y: Array) -> float:
+    """Return the mean data loss of params on (x, y); NaN for an empty set."""
+    if x.shape[0] == 0:
+        return float("nan")
+    zs, acts = forward(net, params, x)
+    return batch_loss(net, zs[-1], acts[-1], y)

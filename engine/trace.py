@@ -1,0 +1,69 @@
+"""The step trace: everything one training iteration computed, as immutable plain arrays.
+
+Every page, notebook and test reads a step's numbers from a StepTrace, so they all see the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """One layer l = 1..L of one step. Arrays are (B, n_out) unless noted."""
+
+    W: Array          #: (n_out, n_in) weights used in the forward pass (before the update)
+    b: Array          #: (n_out,) biases used in the forward pass
+    z: Array          #: pre-activation z = a_prev @ W.T + b
+    a: Array          #: activation a = f(z)
+    delta: Array      #: δ = ∂ℓ_i/∂z per sample (no 1/B)
+    grad_W: Array     #: (n_out, n_in) ∂(batch loss + regularization)/∂W
+    grad_b: Array     #: (n_out,) ∂(batch loss)/∂b
+    update_W: Array   #: (n_out, n_in) what the optimizer added to W (after clipping, momentum, Adam)
+    update_b: Array   #: (n_out,) what the optimizer added to b (zero when biases are frozen)
+
+    @property
+    def W_after(self) -> Array:
+        """Return the weights after this step, (n_out, n_in)."""
+        return self.W + self.update_W
+
+    @property
+    def b_after(self) -> Array:
+        """Return the biases after this step, (n_out,)."""
+        return self.b + self.update_b
+
+
+@dataclass(frozen=True, eq=False)
+class StepTrace:
+    """One training iteration: the batch, the per-layer trace, the losses and the status."""
+
+    iteration: int            #: 1-based count of updates, this one included
+    epoch: int                #: 1-based epoch this batch belongs to
+    batch_in_epoch: int       #: 1-based index of this batch within its epoch
+    batches_per_epoch: int    #: ceil(N / B) at the current batch size
+    batch_index: Array        #: (B,) indices into the training set
+    x: Array                  #: (B, n_in) the batch inputs
+    y: Array                  #: (B, n_out) the batch targets
+    layers: tuple[LayerTrace, ...]
+    loss: float               #: batch data loss before the update
+    reg_loss: float           #: regularization penalty before the update (reported apart)
+    train_loss: float         #: training-set data loss after the update
+    test_loss: float          #: test-set data loss after the update (NaN without a test set)
+    lr: float                 #: learning rate actually used (after the schedule)
+    grad_norm: float          #: global ‖gradient‖ before clipping
+    clipped_norm: float       #: global ‖gradient‖ after clipping (== grad_norm when not clipped)
+    status: str = "ok"        #: "ok" | "diverged" (non-finite loss or gradient: update NOT applied)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the update was applied."""
+        return self.status == "ok"
+
+
+def mean_abs_delta(trace: StepTrace) -> np.ndarray:
+    """Return mean |δ| per layer, shape (L,)."""
+    return np.array([float(np.abs(lt.delta).mean()) for lt in trace.layers])

@@ -1,0 +1,420 @@
+"""The Trainer: one experiment's state, stepped one iteration at a time, rewindable exactly."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import LIVE_FIELDS, Config
+from .data import Dataset, Split, make_dataset, split_dataset
+from .history import History
+from .initializers import init_params
+from .network import Net, Params, backward, batch_loss, forward, predict
+from .optim import (
+    OptimizerSpec,
+    clip_gradients,
+    copy_state,
+    init_state,
+    optimizer_updates,
+    regularization,
+    scheduled_lr,
+)
+from .trace import LayerTrace, StepTrace
+
+Array = np.ndarray
+
+TRACE_MEMORY_BUDGET = 8 * 2**20   # bytes of full traces kept in the ring buffer
+MAX_TRACES = 32
+SNAPSHOT_EVERY = 10
+MAX_SNAPSHOTS = 400
+
+
+def resolve_loss(cfg: Config, task: str) -> tuple[str, str]:
+    """Return (loss, output activation) for cfg, filling in "auto" to fit the task."""
+    loss = cfg.loss
+    if loss == "auto":
+        loss = {"binary": "bce", "multiclass": "softmax_ce"}.get(task, "mse")
+    output = cfg.output
+    if output == "auto":
+        fused = {"bce": "sigmoid", "softmax_ce": "softmax"}
+        output = fused.get(loss) or ("linear" if task == "regression" else "sigmoid")
+    return loss, output
+
+
+def accuracy(task: str, out: Array, y: Array) -> float:
+    """Return the fraction of correct predictions (NaN for regression or an empty set)."""
+    if task == "regression" or y.shape[0] == 0:
+        return float("nan")
+    if task == "multiclass":
+        return float((out.argmax(axis=1) == y.argmax(axis=1)).mean())
+    return float(((out[:, 0] >= 0.5) == (y[:, 0] >= 0.5)).mean())
+
+
+def labels_problem(ds: Dataset, loss: str, output: str) -> str | None:
+    """Return why the dataset's targets don't fit the loss/output, or None when they do."""
+    y = ds.y
+    if loss == "bce" and (y.shape[1] != 1 or not np.isin(y, (0.0, 1.0)).all()):
+        return "binary cross-entropy needs one target column of 0/1 labels"
+    if loss == "softmax_ce" and ds.task != "multiclass":
+        return "softmax cross-entropy needs class labels (two or more classes)"
+    if output == "sigmoid" and loss in ("half_sse", "mse") and ((y < 0) | (y > 1)).any():
+        return "a sigmoid output can only reach targets between 0 and 1"
+    return None
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    iteration: int
+    config: Config
+    params: tuple
+    opt_state: dict
+    rng_state_before_perm: dict
+    has_perm: bool
+    cursor: int
+    epoch: int
+    batch_in_epoch: int
+    pinned: bool  # taken at a settings change: replay must never cross it, so it is never thinned
+
+
+class Trainer:
+    """Owns params, optimizer state, data split, batch schedule and history of one experiment."""
+
+    def __init__(self, config: Config | None = None, dataset: Dataset | None = None,
+                 params: Params | None = None):
+        cfg = config or Config()
+        cfg.validate()
+        self.config = cfg
+        self.dataset = dataset if dataset is not None else make_dataset(
+            cfg.dataset, cfg.n_samples, cfg.noise, cfg.data_seed)
+        self.split: Split = split_dataset(self.dataset, cfg.test_ratio, cfg.data_seed, cfg.standardize)
+        self.loss_name, self.output_name = resolve_loss(cfg, self.dataset.task)
+        problem = labels_problem(self.dataset, self.loss_name, self.output_name)
+        if problem:
+            raise ValueError(problem)
+        self.net = Net.build(cfg.activation, self.output_name, self.loss_name)
+        self.sizes = (self.dataset.X.shape[1], *cfg.hidden, self.dataset.y.shape[1])
+        if params is None:
+            params = init_params(np.random.default_rng([cfg.seed, 1]), cfg.init, self.sizes, cfg.init_scale)
+        self._check_params(params)
+        self.params: Params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
+                               for W, b in params]
+        self._opt_spec = _opt_spec(cfg)
+        self.opt_state = init_state(self._opt_spec, self._flat(self.params))
+        self._rng = np.random.default_rng([cfg.seed, 2])
+        self._perm: Array | None = None
+        self._rng_before_perm = self._rng.bit_generator.state
+        self._cursor = self.n_train  # forces a new epoch on the first step
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.iteration = 0
+        self.history = History(len(self.params))
+        self.traces: deque[StepTrace] = deque(maxlen=self._trace_capacity())
+        self.diverged: StepTrace | None = None
+        self._cache: tuple | None = None  # forward pass of the training set at the current params
+        self._snapshots: list[_Snapshot] = []
+        self._snapshot_every = SNAPSHOT_EVERY
+        self._take_snapshot(pinned=True)
+
+    # ---- shape and bookkeeping -------------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        """Return L, the number of weight layers."""
+        return len(self.params)
+
+    @property
+    def n_train(self) -> int:
+        """Return the number of training samples."""
+        return int(self.split.X_train.shape[0])
+
+    @property
+    def batch_size(self) -> int:
+        """Return the batch size B in use."""
+        return self.config.batch_size_for(self.n_train)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Return ceil(N / B), the iterations in one epoch."""
+        return math.ceil(self.n_train / self.batch_size)
+
+    @property
+    def last_trace(self) -> StepTrace | None:
+        """Return the trace of the latest applied step (None before the first)."""
+        return self.traces[-1] if self.traces else None
+
+    def _check_params(self, params: Params) -> None:
+        if len(params) != len(self.sizes) - 1:
+            raise ValueError(f"expected {len(self.sizes) - 1} layers of weights, got {len(params)}")
+        for l, ((W, b), n_in, n_out) in enumerate(zip(params, self.sizes[:-1], self.sizes[1:]), start=1):
+            if np.shape(W) != (n_out, n_in) or np.shape(b) != (n_out,):
+                raise ValueError(f"layer {l}: W must be ({n_out}, {n_in}) and b ({n_out},)")
+            if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                raise ValueError(f"layer {l}: weights must be finite numbers")
+
+    def _trace_capacity(self) -> int:
+        n = self.n_train if self.config.batch_mode == "full" else self.batch_size
+        per_trace = sum(3 * n * w * 8 + 4 * w * (k + 1) * 8 for k, w in zip(self.sizes[:-1], self.sizes[1:]))
+        return int(max(2, min(MAX_TRACES, TRACE_MEMORY_BUDGET // max(per_trace, 1))))
+
+    @staticmethod
+    def _flat(pairs) -> list[Array]:
+        return [x for pair in pairs for x in pair]
+
+    # ---- the batch schedule ------------------------------------------------------------------
+    def _next_batch(self) -> tuple[Array, int, int, bool]:
+        """Return (indices, epoch, batch_in_epoch, starts_new_epoch) of the next batch, without moving."""
+        new_epoch = self._cursor >= self.n_train
+        if self.config.batch_mode == "full":
+            return np.arange(self.n_train), self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, \
+                new_epoch
+        start = 0 if new_epoch else self._cursor
+        perm = self._peek_perm() if new_epoch else self._perm
+        idx = perm[start:start + self.batch_size]
+        return idx, self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, new_epoch
+
+    def _peek_perm(self) -> Array:
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self._rng.bit_generator.state
+        return rng.permutation(self.n_train)
+
+    def _advance_batch(self, new_epoch: bool, n_used: int) -> None:
+        if new_epoch:
+            self._rng_before_perm = self._rng.bit_generator.state
+            # every epoch draws a permutation (even in full batch) so RNG use doesn't depend on the mode
+            self._perm = self._rng.permutation(self.n_train)
+            self._cursor = 0
+            self.epoch += 1
+            self.batch_in_epoch = 0
+        self._cursor += n_used
+        self.batch_in_epoch += 1
+
+    # ---- one iteration ------------------------------------------------------------------------
+    def step(self) -> StepTrace:
+        """Run one training iteration and return its StepTrace.
+
+        A non-finite loss, gradient or new weight gives a trace with status "diverged": the update is
+        not applied, the weights stay as they were and the iteration counter does not move.
+        """
+        cfg = self.config
+        idx, epoch, batch_in_epoch, new_epoch = self._next_batch()
+        full = cfg.batch_mode == "full"
+        x, y = (self.split.X_train, self.split.y_train) if full else \
+            (self.split.X_train[idx], self.split.y_train[idx])
+        t = self.iteration + 1
+        with np.errstate(all="ignore"):
+            if full and self._cache is not None:
+                zs, acts = self._cache
+            else:
+                zs, acts = forward(self.net, self.params, x)
+            loss = batch_loss(self.net, zs[-1], acts[-1], y)
+            deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, y)
+            weights = [W for W, _ in self.params]
+            reg_loss = 0.0
+            if cfg.l1 or cfg.l2:
+                reg_loss, reg_W = regularization(weights, cfg.l1, cfg.l2)
+                grads_W = [g + r for g, r in zip(grads_W, reg_W)]
+            opt_grads = []
+            for gW, gb in zip(grads_W, grads_b):
+                opt_grads += [gW, gb if cfg.train_biases else np.zeros_like(gb)]
+            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value)
+            lr = scheduled_lr(cfg.lr, cfg.schedule, t, cfg.decay, cfg.step_size)
+            updates, new_state = optimizer_updates(self._opt_spec, clipped, self.opt_state, lr)
+            new_params = [(W + updates[2 * i], b + updates[2 * i + 1]) for i, (W, b) in enumerate(self.params)]
+            finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss) and all(
+                np.isfinite(W).all() and np.isfinite(b).all() for W, b in new_params)
+            if not finite:
+                return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
+                                            grads_W, grads_b, loss, reg_loss, lr, raw_norm)
+            old_params, self.params = self.params, new_params
+            self.opt_state = new_state
+            self._advance_batch(new_epoch, len(idx))
+            self.iteration = t
+            self.diverged = None
+            train_z, train_a = forward(self.net, self.params, self.split.X_train)
+            self._cache = (train_z, train_a)
+            train_loss = batch_loss(self.net, train_z[-1], train_a[-1], self.split.y_train)
+            train_acc = accuracy(self.dataset.task, train_a[-1], self.split.y_train)
+            test_loss, test_acc = self._evaluate_test()
+        layers = tuple(
+            LayerTrace(W, b, z, a, d, gW, gb, updates[2 * i], updates[2 * i + 1])
+            for i, ((W, b), z, a, d, gW, gb) in enumerate(zip(old_params, zs, acts[1:], deltas, grads_W, grads_b)))
+        trace = StepTrace(t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss, reg_loss,
+                          train_loss, test_loss, lr, raw_norm, clipped_norm, "ok")
+        self.history.append(
+            (t, epoch, loss, reg_loss, train_loss, test_loss, train_acc, test_acc, lr, raw_norm, clipped_norm),
+            [math.sqrt(float(np.einsum("ij,ij->", g, g))) for g in grads_W],
+            [float(np.abs(d).mean()) for d in deltas])
+        self.traces.append(trace)
+        if t % self._snapshot_every == 0:
+            self._take_snapshot(pinned=False)
+        return trace
+
+    def _evaluate_test(self) -> tuple[float, float]:
+        X, y = self.split.X_test, self.split.y_test
+        if X.shape[0] == 0:
+            return float("nan"), float("nan")
+        zs, acts = forward(self.net, self.params, X)
+        return batch_loss(self.net, zs[-1], acts[-1], y), accuracy(self.dataset.task, acts[-1], y)
+
+    def _diverged_trace(self, t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas, grads_W, grads_b,
+                        loss, reg_loss, lr, raw_norm) -> StepTrace:
+        layers = tuple(
+            LayerTrace(W, b, z, a, d, gW, gb, np.zeros_like(W), np.zeros_like(b))
+            for (W, b), z, a, d, gW, gb in zip(self.params, zs, acts[1:], deltas, grads_W, grads_b))
+        trace = StepTrace(t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss, reg_loss,
+                          self.history.last("train_loss"), self.history.last("test_loss"), lr, raw_norm, 0.0,
+                          "diverged")
+        self.diverged = trace
+        return trace
+
+    def run(self, n: int, on_progress: Callable[[int, int], None] | None = None) -> StepTrace | None:
+        """Run up to n steps (stopping at a divergence) and return the last trace; on_progress(done, n)."""
+        trace = None
+        every = max(1, n // 100)
+        for i in range(n):
+            trace = self.step()
+            if not trace.ok:
+                break
+            if on_progress is not None and ((i + 1) % every == 0 or i + 1 == n):
+                on_progress(i + 1, n)
+        return trace
+
+    def run_epoch(self) -> tuple[int, StepTrace | None]:
+        """Run the steps left in the current epoch (a whole epoch at its start); return (steps run, last)."""
+        left = self.batches_per_epoch if self._cursor >= self.n_train else \
+            math.ceil((self.n_train - self._cursor) / self.batch_size)
+        trace = None
+        for i in range(left):
+            trace = self.step()
+            if not trace.ok:
+                return i, trace
+        return left, trace
+
+    # ---- predictions -------------------------------------------------------------------------
+    def predict(self, X_raw: Array) -> Array:
+        """Return network outputs (n, n_out) for raw inputs (n, d), mapped as the training inputs were."""
+        with np.errstate(all="ignore"):
+            return predict(self.net, self.params, self.split.transform(np.asarray(X_raw, dtype=np.float64)))
+
+    def per_sample_loss(self, trace: StepTrace) -> Array:
+        """Return the data loss ℓ_i of each sample of trace's batch, shape (B,)."""
+        last = trace.layers[-1]
+        with np.errstate(all="ignore"):
+            return self.net.loss.per_sample(last.z, last.a, trace.y)
+
+    def param_vector(self) -> Array:
+        """Return all parameters flattened (W1, b1, W2, b2, …), shape (P,)."""
+        return np.concatenate([x.ravel() for x in self._flat(self.params)])
+
+    def param_path(self) -> tuple[Array, Array]:
+        """Return (iterations (S,), flattened parameters (S, P)) of the stored snapshots plus now."""
+        snaps = [s for s in self._snapshots if s.iteration < self.iteration]
+        its = np.array([s.iteration for s in snaps] + [self.iteration])
+        vecs = [np.concatenate([x.ravel() for x in self._flat(s.params)]) for s in snaps]
+        return its, np.array([*vecs, self.param_vector()])
+
+    # ---- live settings -------------------------------------------------------------------------
+    def update_config(self, **changes) -> None:
+        """Change live settings (learning rate, optimizer, batch mode, …) keeping the weights.
+
+        Raises ValueError for a setting that needs a rebuild (see config.LIVE_FIELDS).
+        """
+        rebuild = set(changes) - LIVE_FIELDS
+        if rebuild:
+            raise ValueError(f"changing {', '.join(sorted(rebuild))} needs a new network (rebuild)")
+        new = self.config.replace(**changes)
+        new.validate()
+        if new == self.config:
+            return
+        old = self.config
+        self.config = new
+        new_spec = _opt_spec(new)
+        if new_spec != self._opt_spec:
+            self._opt_spec = new_spec
+            self.opt_state = init_state(new_spec, self._flat(self.params))
+        if (new.batch_mode, new.batch_size) != (old.batch_mode, old.batch_size):
+            self.traces = deque(self.traces, maxlen=self._trace_capacity())
+        self.diverged = None
+        self._take_snapshot(pinned=True)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the base learning rate, keeping the weights."""
+        self.update_config(lr=lr)
+
+    def set_optimizer(self, name: str, **hyper) -> None:
+        """Switch optimizer (its state restarts), keeping the weights."""
+        self.update_config(optimizer=name, **hyper)
+
+    def set_batch_mode(self, mode: str, batch_size: int | None = None) -> None:
+        """Switch to full batch, mini-batch (of batch_size) or SGD, keeping the weights."""
+        changes = {"batch_mode": mode}
+        if batch_size is not None:
+            changes["batch_size"] = batch_size
+        self.update_config(**changes)
+
+    # ---- snapshots and rewind -------------------------------------------------------------------
+    def _take_snapshot(self, pinned: bool) -> None:
+        snap = _Snapshot(self.iteration, self.config, tuple((W.copy(), b.copy()) for W, b in self.params),
+                         copy_state(self.opt_state), self._rng_before_perm, self._perm is not None,
+                         self._cursor, self.epoch, self.batch_in_epoch, pinned)
+        if self._snapshots and self._snapshots[-1].iteration == self.iteration:
+            self._snapshots[-1] = snap
+        else:
+            self._snapshots.append(snap)
+        if len(self._snapshots) > MAX_SNAPSHOTS:
+            self._thin_snapshots()
+
+    def _thin_snapshots(self) -> None:
+        # keep pinned ones and every other regular one; replay cost doubles, memory stays bounded
+        self._snapshot_every *= 2
+        self._snapshots = [s for s in self._snapshots
+                           if s.pinned or s.iteration % self._snapshot_every == 0 or s is self._snapshots[-1]]
+
+    def _restore(self, snap: _Snapshot) -> None:
+        self.config = snap.config
+        self._opt_spec = _opt_spec(snap.config)
+        self.params = [(W.copy(), b.copy()) for W, b in snap.params]
+        self.opt_state = copy_state(snap.opt_state)
+        self._rng.bit_generator.state = snap.rng_state_before_perm
+        self._rng_before_perm = snap.rng_state_before_perm
+        self._perm = self._rng.permutation(self.n_train) if snap.has_perm else None
+        self._cursor, self.epoch, self.batch_in_epoch = snap.cursor, snap.epoch, snap.batch_in_epoch
+        self.iteration = snap.iteration
+        self._cache = None
+        self.diverged = None
+
+    def rewind(self, iteration: int) -> StepTrace | None:
+        """Restore the exact state after `iteration` steps (0 = the start) and return that step's trace.
+
+        Params, optimizer state, batch position, RNG and history are as they were, so stepping on gives
+        bit-for-bit the same numbers as the first time.
+        """
+        if not 0 <= iteration <= self.iteration:
+            raise ValueError(f"can only rewind to an iteration between 0 and {self.iteration}")
+        # start strictly before `iteration` so the replay regenerates its trace
+        candidates = [s for s in self._snapshots if s.iteration < iteration] or [self._snapshots[0]]
+        snap = candidates[-1]
+        self._snapshots = [s for s in self._snapshots if s.iteration <= snap.iteration]
+        self._restore(snap)
+        self.history.truncate(snap.iteration)
+        kept = [tr for tr in self.traces if tr.iteration <= snap.iteration]
+        self.traces = deque(kept, maxlen=self._trace_capacity())
+        while self.iteration < iteration:
+            self.step()
+        return self.last_trace if iteration > 0 else None
+
+    def memory_bytes(self) -> int:
+        """Return an estimate of the bytes held by history, traces and snapshots."""
+        def arrays_of_trace(tr: StepTrace) -> int:
+            return tr.x.nbytes + tr.y.nbytes + sum(
+                sum(getattr(lt, f).nbytes for f in ("W", "b", "z", "a", "delta", "grad_W", "grad_b",
+                                                    "update_W", "update_b")) for lt in tr.layers)
+        snaps = sum(sum(W.nbytes + b.nbytes for W, b in s.params) for s in self._snapshots)
+        return self.history.nbytes() + sum(arrays_of_trace(t) for t in self.traces) + snaps
+
+
+def _opt_spec(cfg: Config) -> OptimizerSpec:
+    return OptimizerSpec(cfg.optimizer, cfg.momentum, cfg.beta1, cfg.beta2, cfg.eps)

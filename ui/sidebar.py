@@ -1,0 +1,99 @@
+"""The shared sidebar: every setting as a widget with a stable key, bound to the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import Config
+from ui.settings import BY_KEY, SETTINGS, Setting, to_config, url_problems
+
+URL_CHECKED_KEY = "_url_checked"
+URL_NOTICE_KEY = "_url_notice"
+#: settings shown only when another setting makes them relevant
+SHOWN_WHEN = {
+    "decay": lambda v: v["sched"] != "constant",
+    "every": lambda v: v["sched"] != "constant",
+    "mom": lambda v: v["opt"] == "momentum",
+    "bs": lambda v: v["batch"] == "mini",
+    "clipat": lambda v: v["clip"] != "off",
+}
+
+
+def _fmt_step(value) -> str:
+    return f"{value:g}" if value else "off"
+
+
+def _widget(s: Setting, hidden: frozenset[str]):
+    """Draw one setting's widget (unless hidden by the URL) and return its value."""
+    if s.key in hidden:
+        return st.session_state.get(s.key, s.default)
+    common = {"key": s.key, "bind": "query-params", "help": s.help}
+    if s.kind == "select":
+        opts = list(s.options)
+        return st.selectbox(s.label, opts, index=opts.index(s.default), format_func=s.options.get, **common)
+    if s.kind == "radio":
+        opts = list(s.options)
+        return st.radio(s.label, opts, index=opts.index(s.default), format_func=s.options.get, horizontal=True,
+                        **common)
+    if s.kind == "steps":
+        return st.select_slider(s.label, options=list(s.options), value=s.default, format_func=_fmt_step, **common)
+    if s.kind == "int":
+        if s.hi - s.lo > 100 and s.step == 1:
+            return st.number_input(s.label, min_value=int(s.lo), max_value=int(s.hi), value=int(s.default),
+                                   step=1, **common)
+        return st.slider(s.label, int(s.lo), int(s.hi), int(s.default), step=int(s.step), **common)
+    if s.kind == "float":
+        return st.slider(s.label, float(s.lo), float(s.hi), float(s.default), step=float(s.step), **common)
+    return st.checkbox(s.label, value=bool(s.default), **common)
+
+
+def _new_data() -> None:
+    st.session_state["dseed"] = (int(st.session_state.get("dseed", 0)) + 1) % 10000
+
+
+def hidden_controls() -> frozenset[str]:
+    """Return the setting keys the URL asks to hide (?hide=lr,batch), for classroom links."""
+    raw = st.query_params.get("hide", "")
+    return frozenset(k.strip() for k in str(raw).split(",") if k.strip() in BY_KEY)
+
+
+def check_url_once() -> None:
+    """On a session's first run, note every unknown or invalid URL value (Streamlit then uses defaults)."""
+    if st.session_state.get(URL_CHECKED_KEY):
+        return
+    st.session_state[URL_CHECKED_KEY] = True
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    problems = url_problems(params)
+    if problems:
+        st.session_state[URL_NOTICE_KEY] = problems
+
+
+def render_sidebar() -> Config:
+    """Draw the settings in the sidebar and return the Config they describe."""
+    check_url_once()
+    hidden = hidden_controls()
+    values: dict = {}
+    with st.sidebar:
+        st.markdown("**Training** — changes keep the weights")
+        for s in SETTINGS:
+            if s.rebuilds:
+                continue
+            show = SHOWN_WHEN.get(s.key)
+            if show is None or show(values):
+                values[s.key] = _widget(s, hidden)
+        st.divider()
+        st.markdown("**Network & data** — changes rebuild the network")
+        for s in SETTINGS:
+            if s.rebuilds:
+                values[s.key] = _widget(s, hidden)
+                if s.key == "dseed" and "dseed" not in hidden:
+                    st.button("New data", key="new_data", on_click=_new_data, help="Draw a fresh sample")
+    return to_config(values)
+
+
+def show_notices() -> None:
+    """Show (once) the URL notice and the last rebuild notice at the top of the page."""
+    problems = st.session_state.pop(URL_NOTICE_KEY, None)
+    if problems:
+        st.warning("Some link settings were not understood, so their defaults are used:\n\n"
+                   + "\n".join(f"- {p}" for p in problems))

@@ -1,0 +1,70 @@
+"""Shared look of every figure: projector-readable fonts and one colour-blind-safe diverging scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+#: diverging blue–white–orange scale (colour-blind safe: no red/green), centred on 0
+DIVERGING = [
+    [0.0, "#08306b"], [0.2, "#2171b5"], [0.4, "#9ecae1"], [0.5, "#f7f7f7"],
+    [0.6, "#fdae6b"], [0.8, "#e6550d"], [1.0, "#7f2704"],
+]
+POSITIVE = "#d95f02"   # orange: positive values / weights
+NEGATIVE = "#1f5fbf"   # blue: negative values / weights
+GREY = "#bbbbbb"
+#: one colour per series (Okabe–Ito, colour-blind safe)
+SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes used by every figure; presenter mode scales them up for a projector."""
+
+    font: int = 16
+    title: int = 19
+    line: float = 2.5
+    node: int = 44
+    node_font: int = 14
+    marker: int = 9
+
+    @classmethod
+    def for_mode(cls, presenter: bool = False) -> Style:
+        """Return the normal style, or a larger one for presenter mode."""
+        if presenter:
+            return cls(font=22, title=26, line=4.0, node=58, node_font=18, marker=13)
+        return cls()
+
+
+def apply_layout(fig: go.Figure, style: Style, title: str | None = None, height: int = 420) -> go.Figure:
+    """Return fig with the shared fonts, margins and white background applied."""
+    fig.update_layout(
+        template="plotly_white",
+        font={"size": style.font, "family": "DejaVu Sans, Arial, sans-serif", "color": "#111"},
+        title={"text": title, "font": {"size": style.title}} if title else None,
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60 if title else 20, "b": 50},
+        legend={"font": {"size": style.font}},
+        hoverlabel={"font": {"size": style.font}},
+    )
+    return fig
+
+
+def symmetric_range(values) -> float:
+    """Return max |v| over finite values (1.0 when there are none), for a colour scale centred on 0."""
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    m = float(np.abs(arr).max()) if arr.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """Return a number for display: NaN/inf as '—', small or large values in scientific notation."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    v = float(value)
+    if v != 0 and (abs(v) < 10 ** -(digits - 1) or abs(v) >= 10**5):
+        return f"{v:.{max(digits - 2, 1)}e}"
+    return f"{v:.{digits}f}"
