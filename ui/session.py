@@ -57,3 +57,16 @@ def rebuild_same(trainer: Trainer) -> Trainer:
             setattr(fresh, attr, getattr(trainer, attr))
     set_trainer(fresh)
     return fresh
+
+
+def presenter_mode() -> bool:
+    """Return True when presenter mode is on (the ?presenter=1 URL flag or the toggle)."""
+    flag = str(st.query_params.get("presenter", "")).lower() in ("1", "true", "yes", "on")
+    return bool(st.session_state.get("presenter", flag))
+
+
+def current_style():
+    """Return the figure Style for the session (bigger everything in presenter mode)."""
+    from viz.theme import Style
+
+    return Style.for_mode(presenter_mode())
