@@ -141,6 +141,31 @@ class Trainer:
         return math.ceil(self.n_train / self.batch_size)
 
     @property
+    def initial_params(self) -> list[tuple[Array, Array]]:
+        """Return a copy of the parameters at iteration 0 [(W (n_out, n_in), b (n_out,))]."""
+        return [(W.copy(), b.copy()) for W, b in self._snapshots[0].params]
+
+    def params_at(self, iteration: int) -> list[tuple[Array, Array]]:
+        """Return a copy of the parameters after `iteration` steps, without changing this trainer."""
+        if not 0 <= iteration <= self.iteration:
+            raise ValueError(f"iteration must be between 0 and {self.iteration}")
+        if iteration == self.iteration:
+            return [(W.copy(), b.copy()) for W, b in self.params]
+        snap = [s for s in self._snapshots if s.iteration <= iteration][-1]
+        if snap.iteration == iteration:
+            return [(W.copy(), b.copy()) for W, b in snap.params]
+        scratch = Trainer.__new__(Trainer)
+        scratch.__dict__.update(self.__dict__)
+        scratch._rng = np.random.default_rng()
+        scratch.history = History(self.n_layers)
+        scratch.traces = deque(maxlen=1)
+        scratch._snapshots = [snap]
+        scratch._restore(snap)
+        while scratch.iteration < iteration:
+            scratch.step()
+        return scratch.params
+
+    @property
     def last_trace(self) -> StepTrace | None:
         """Return the trace of the latest applied step (None before the first)."""
         return self.traces[-1] if self.traces else None
