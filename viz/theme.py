@@ -26,15 +26,15 @@ class Style:
     font: int = 16
     title: int = 19
     line: float = 2.5
-    node: int = 44
-    node_font: int = 14
+    node: int = 60
+    node_font: int = 15
     marker: int = 9
 
     @classmethod
     def for_mode(cls, presenter: bool = False) -> Style:
         """Return the normal style, or a larger one for presenter mode."""
         if presenter:
-            return cls(font=22, title=26, line=4.0, node=58, node_font=18, marker=13)
+            return cls(font=22, title=26, line=4.0, node=76, node_font=20, marker=13)
         return cls()
 
 
