@@ -88,6 +88,8 @@ class Trainer:
         cfg = config or Config()
         cfg.validate()
         self.config = cfg
+        self.custom_data = dataset is not None      #: data came from the caller (CSV, saved file)
+        self.custom_params = params is not None     #: initial weights came from the caller
         self.dataset = dataset if dataset is not None else make_dataset(
             cfg.dataset, cfg.n_samples, cfg.noise, cfg.data_seed)
         self.split: Split = split_dataset(self.dataset, cfg.test_ratio, cfg.data_seed, cfg.standardize)
@@ -154,16 +156,36 @@ class Trainer:
         snap = [s for s in self._snapshots if s.iteration <= iteration][-1]
         if snap.iteration == iteration:
             return [(W.copy(), b.copy()) for W, b in snap.params]
-        scratch = Trainer.__new__(Trainer)
-        scratch.__dict__.update(self.__dict__)
-        scratch._rng = np.random.default_rng()
-        scratch.history = History(self.n_layers)
-        scratch.traces = deque(maxlen=1)
-        scratch._snapshots = [snap]
+        scratch = self._scratch()
         scratch._restore(snap)
         while scratch.iteration < iteration:
             scratch.step()
         return scratch.params
+
+    def _scratch(self) -> Trainer:
+        """Return a throwaway copy that can step without touching this trainer's state."""
+        scratch = Trainer.__new__(Trainer)
+        scratch.__dict__.update(self.__dict__)
+        scratch._rng = np.random.default_rng()
+        scratch._rng.bit_generator.state = self._rng.bit_generator.state
+        scratch.history = History(self.n_layers)
+        scratch.traces = deque(maxlen=1)
+        scratch._snapshots = list(self._snapshots)
+        return scratch
+
+    def peek(self) -> StepTrace:
+        """Return the trace the next step would produce, without applying it (for showing iteration 0)."""
+        return self._scratch().step()
+
+    @property
+    def settings_changed(self) -> bool:
+        """Return True when live settings were changed after iteration 0 (a replay from the start would differ)."""
+        return any(s.pinned and s.iteration > 0 for s in self._snapshots)
+
+    def fresh(self) -> Trainer:
+        """Return a new Trainer at iteration 0 with the same settings, data and initial weights (Reset)."""
+        return Trainer(self.config, dataset=self.dataset if self.custom_data else None,
+                       params=self.initial_params if self.custom_params else None)
 
     @property
     def last_trace(self) -> StepTrace | None:

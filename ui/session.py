@@ -7,37 +7,59 @@ import dataclasses
 import streamlit as st
 
 from engine import LIVE_FIELDS, Config, Trainer
+from ui.settings import from_config, to_config
 
 TRAINER_KEY = "_trainer"
 NOTICE_KEY = "_trainer_notice"
+PENDING_KEY = "_pending_settings"
+DATA_FIELDS = frozenset({"dataset", "n_samples", "noise", "data_seed", "test_ratio", "standardize"})
+
+
+def _sidebar_view(cfg: Config) -> Config:
+    """Return cfg as the sidebar can show it (uniform widths etc.), to compare like with like."""
+    return to_config(from_config(cfg))
 
 
 def trainer_for(cfg: Config) -> Trainer:
-    """Return the session's Trainer for cfg: live settings are applied in place, others rebuild it."""
+    """Return the session's Trainer for the sidebar's cfg: live settings apply in place, others rebuild.
+
+    Settings the sidebar cannot express (e.g. a loaded file's uneven layer widths) are kept from the trainer.
+    A setting combination the engine refuses leaves the current trainer in place with an error message.
+    """
     trainer: Trainer | None = st.session_state.get(TRAINER_KEY)
     if trainer is None:
-        trainer = Trainer(cfg)
+        try:
+            trainer = Trainer(cfg)
+        except ValueError as e:
+            st.error(f"These settings don't work together: {e}. Showing the default experiment instead.")
+            trainer = Trainer(Config())
         st.session_state[TRAINER_KEY] = trainer
         return trainer
-    if getattr(trainer, "custom_source", None):
-        # a loaded experiment or uploaded CSV owns its data/weights; only live settings apply
-        cfg = dataclasses.replace(trainer.config, **{k: getattr(cfg, k) for k in LIVE_FIELDS})
-    changed = {f.name for f in dataclasses.fields(Config) if getattr(cfg, f.name) != getattr(trainer.config, f.name)}
+    seen = _sidebar_view(trainer.config)
+    changed = {f.name for f in dataclasses.fields(Config) if getattr(cfg, f.name) != getattr(seen, f.name)}
+    if trainer.custom_data:
+        changed -= DATA_FIELDS
     if not changed:
         return trainer
-    if changed <= LIVE_FIELDS:
-        trainer.update_config(**{k: getattr(cfg, k) for k in changed})
+    new_cfg = trainer.config.replace(**{k: getattr(cfg, k) for k in changed})
+    try:
+        if changed <= LIVE_FIELDS:
+            trainer.update_config(**{k: getattr(new_cfg, k) for k in changed})
+            return trainer
+        rebuilt = Trainer(new_cfg, dataset=trainer.dataset if trainer.custom_data else None)
+    except ValueError as e:
+        st.error(f"That change was not applied: {e}. Your experiment is unchanged.")
         return trainer
-    rebuilt = Trainer(cfg)
     st.session_state[TRAINER_KEY] = rebuilt
-    st.session_state[NOTICE_KEY] = "Network rebuilt (new weights) because these changed: " + ", ".join(
+    st.session_state[NOTICE_KEY] = "Network rebuilt (new initial weights) because these changed: " + ", ".join(
         sorted(changed - LIVE_FIELDS))
     return rebuilt
 
 
 def set_trainer(trainer: Trainer) -> None:
-    """Make trainer the session's shared Trainer (e.g. after loading an experiment)."""
+    """Make trainer the session's shared Trainer and move the sidebar to its settings on the next run."""
     st.session_state[TRAINER_KEY] = trainer
+    st.session_state[PENDING_KEY] = from_config(trainer.config)
 
 
 def current_trainer() -> Trainer:
@@ -50,12 +72,8 @@ def current_trainer() -> Trainer:
 
 def rebuild_same(trainer: Trainer) -> Trainer:
     """Return a fresh Trainer with the same settings (same seed → same initial weights) and share it."""
-    fresh = Trainer(trainer.config, dataset=trainer.dataset if getattr(trainer, "custom_source", None) else None,
-                    params=getattr(trainer, "initial_params", None))
-    for attr in ("custom_source", "initial_params"):
-        if hasattr(trainer, attr):
-            setattr(fresh, attr, getattr(trainer, attr))
-    set_trainer(fresh)
+    fresh = trainer.fresh()
+    st.session_state[TRAINER_KEY] = fresh
     return fresh
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Config
+from ui.session import NOTICE_KEY, PENDING_KEY
 from ui.settings import BY_KEY, SETTINGS, Setting, to_config, url_problems
 
 URL_CHECKED_KEY = "_url_checked"
@@ -71,6 +72,10 @@ def check_url_once() -> None:
 def render_sidebar() -> Config:
     """Draw the settings in the sidebar and return the Config they describe."""
     check_url_once()
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending:
+        # a loaded experiment or lesson: move the widgets to its settings before they are drawn
+        st.session_state.update(pending)
     hidden = hidden_controls()
     values: dict = {}
     with st.sidebar:
@@ -93,6 +98,9 @@ def render_sidebar() -> Config:
 
 def show_notices() -> None:
     """Show (once) the URL notice and the last rebuild notice at the top of the page."""
+    rebuilt = st.session_state.pop(NOTICE_KEY, None)
+    if rebuilt:
+        st.toast(rebuilt)
     problems = st.session_state.pop(URL_NOTICE_KEY, None)
     if problems:
         st.warning("Some link settings were not understood, so their defaults are used:\n\n"

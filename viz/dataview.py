@@ -1,0 +1,112 @@
+"""The data view: 2-D points over the model's prediction (decision boundary), or a 1-D regression curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.trainer import Trainer
+from viz.theme import DIVERGING, SERIES, Style, apply_layout
+
+GRID = 80
+CLASS_SCALES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+
+def prediction_grid(trainer: Trainer, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (xs (n,), ys (n,), Z (n, n)) over the data's box: Z[j, i] is the prediction at (xs[i], ys[j]).
+
+    Binary: P(class 1); multiclass: the winning class index; regression: the first output.
+    """
+    X = trainer.dataset.X
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * np.maximum(hi - lo, 1e-9)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], n)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.c_[gx.ravel(), gy.ravel()]
+    if X.shape[1] > 2:
+        # other features held at their mean: the view is a slice through feature space
+        grid = np.c_[grid, np.tile(X[:, 2:].mean(axis=0), (grid.shape[0], 1))]
+    out = trainer.predict(grid)
+    if trainer.dataset.task == "multiclass":
+        z = out.argmax(axis=1).astype(np.float64)
+    else:
+        z = out[:, 0]
+    return xs, ys, z.reshape(n, n)
+
+
+def _labels_colour(trainer: Trainer) -> np.ndarray:
+    ds = trainer.dataset
+    if ds.task == "regression":
+        return ds.y[:, 0]
+    return ds.labels.astype(np.float64)
+
+
+def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460) -> go.Figure:
+    """Return the data view: 1-D regression as points + prediction curve; 2-D as points over a prediction heatmap.
+
+    Points of the current batch (indices into the training set) are drawn larger with a black ring.
+    """
+    ds, split = trainer.dataset, trainer.split
+    X_train_raw = split.X_train * split.std + split.mean
+    X_test_raw = split.X_test * split.std + split.mean
+    fig = go.Figure()
+    if ds.X.shape[1] == 1:
+        xs = np.linspace(ds.X[:, 0].min(), ds.X[:, 0].max(), 200)
+        fig.add_trace(go.Scatter(x=X_train_raw[:, 0], y=split.y_train[:, 0], mode="markers", name="train",
+                                 marker={"size": style.marker, "color": SERIES[0]}))
+        if len(X_test_raw):
+            fig.add_trace(go.Scatter(x=X_test_raw[:, 0], y=split.y_test[:, 0], mode="markers", name="test",
+                                     marker={"size": style.marker, "color": SERIES[1], "symbol": "x"}))
+        fig.add_trace(go.Scatter(x=xs, y=trainer.predict(xs[:, None])[:, 0], mode="lines", name="prediction",
+                                 line={"width": style.line * 1.5, "color": "#111"}))
+        if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
+            fig.add_trace(go.Scatter(x=X_train_raw[batch_index, 0], y=split.y_train[batch_index, 0], mode="markers",
+                                     name="this batch", marker={"size": style.marker * 1.8, "color": "rgba(0,0,0,0)",
+                                                                "line": {"width": 2.5, "color": "#111"}}))
+        apply_layout(fig, style, height=height)
+        fig.update_layout(xaxis_title=ds.feature_names[0], yaxis_title=ds.target_names[0])
+        return fig
+    xs, ys, Z = prediction_grid(trainer)
+    if ds.task == "binary":
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
+                                 colorbar={"title": {"text": "P(1)"}, "thickness": 16}, hoverinfo="skip"))
+        fig.add_trace(go.Contour(x=xs, y=ys, z=Z, contours={"start": 0.5, "end": 0.5, "coloring": "none"},
+                                 line={"width": style.line, "color": "#111"}, showscale=False, hoverinfo="skip",
+                                 name="decision boundary", showlegend=True))
+    elif ds.task == "multiclass":
+        k = ds.y.shape[1]
+        scale = [[i / max(k - 1, 1), CLASS_SCALES[i % len(CLASS_SCALES)]] for i in range(k)]
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=k - 1, colorscale=scale, opacity=0.35,
+                                 showscale=False, hoverinfo="skip"))
+    else:
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75, hoverinfo="skip",
+                                 colorbar={"title": {"text": "ŷ"}, "thickness": 16}))
+    _scatter_points(fig, trainer, X_train_raw, X_test_raw, style, batch_index)
+    apply_layout(fig, style, height=height)
+    fig.update_layout(xaxis_title=ds.feature_names[0], yaxis_title=ds.feature_names[1],
+                      legend={"orientation": "h", "y": -0.15}, yaxis={"scaleanchor": "x", "scaleratio": 1})
+    return fig
+
+
+def _scatter_points(fig, trainer, X_train_raw, X_test_raw, style, batch_index) -> None:
+    ds, split = trainer.dataset, trainer.split
+    classification = ds.task != "regression"
+
+    def colours(y):
+        if not classification:
+            return y[:, 0]
+        lab = y.argmax(axis=1) if ds.task == "multiclass" else y[:, 0].round().astype(int)
+        return np.array(CLASS_SCALES)[lab % len(CLASS_SCALES)]
+
+    common = {"mode": "markers"}
+    fig.add_trace(go.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
+                             marker={"size": style.marker, "color": colours(split.y_train),
+                                     "line": {"width": 1.2, "color": "#111"}}))
+    if len(X_test_raw):
+        fig.add_trace(go.Scatter(x=X_test_raw[:, 0], y=X_test_raw[:, 1], name="test", **common,
+                                 marker={"size": style.marker, "color": colours(split.y_test), "symbol": "x"}))
+    if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
+        fig.add_trace(go.Scatter(x=X_train_raw[batch_index, 0], y=X_train_raw[batch_index, 1], name="this batch",
+                                 **common, marker={"size": style.marker * 2, "color": "rgba(0,0,0,0)",
+                                                   "line": {"width": 2.5, "color": "#111"}}))

@@ -1,0 +1,107 @@
+"""Equations with the numbers plugged in, for a clicked neuron or edge, as LaTeX strings (read off a StepTrace)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.config import Config
+from engine.network import Net
+from engine.trace import StepTrace
+from viz.theme import fmt
+
+MAX_TERMS = 6
+
+
+def tex_num(value: float, digits: int = 4) -> str:
+    """Return a number as LaTeX: 0.1234, −1.2×10^{−5}, or — for NaN/inf; negatives in parentheses-free form."""
+    text = fmt(value, digits)
+    if "e" in text:
+        mant, exp = text.split("e")
+        return rf"{mant}\times10^{{{int(exp)}}}"
+    return text
+
+
+def _p(value: float, digits: int = 4) -> str:
+    """A number wrapped in parentheses when negative, for products."""
+    t = tex_num(value, digits)
+    return f"({t})" if t.startswith("-") else t
+
+
+def _sum_terms(terms: list[str]) -> str:
+    if len(terms) > MAX_TERMS:
+        terms = [*terms[: MAX_TERMS - 2], r"\cdots", terms[-1]]
+    return " + ".join(terms)
+
+
+_F_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}",
+          "linear": r"\mathrm{id}", "softmax": r"\mathrm{softmax}"}
+
+
+def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int = 0) -> list[str]:
+    """Return LaTeX lines z = Σ w·a + b, a = f(z), δ = … for neuron j of layer (0 = input) for one sample."""
+    s = min(sample, trace.x.shape[0] - 1)
+    if layer == 0:
+        return [rf"x_{{{j + 1}}} = {tex_num(trace.x[s, j])}"]
+    L = len(trace.layers)
+    lt = trace.layers[layer - 1]
+    a_prev = trace.x[s] if layer == 1 else trace.layers[layer - 2].a[s]
+    act = net.act(layer - 1, L)
+    z, a, d = lt.z[s, j], lt.a[s, j], lt.delta[s, j]
+    terms = [f"{_p(w)}\\cdot{_p(x)}" for w, x in zip(lt.W[j], a_prev)]
+    lines = [rf"z_{{{j + 1}}}^{{({layer})}} = \sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}"
+             rf" = {_sum_terms([*terms, _p(lt.b[j])])} = {tex_num(z)}",
+             rf"a_{{{j + 1}}}^{{({layer})}} = {_F_TEX[act.name]}({tex_num(z)}) = {tex_num(a)}"]
+    fprime = act.df(lt.z[s:s + 1], lt.a[s:s + 1])[0, j] if act.name != "softmax" else float("nan")
+    if layer == L:
+        t = trace.y[s, j]
+        if net.loss.fused_output is not None:
+            lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = a - t = {tex_num(a)} - {_p(t)} = {tex_num(d, 5)}"
+                         rf"\quad(\text{{{net.loss.label}}}\text{{ fused with }}{_F_TEX[act.name]})")
+        else:
+            dl = net.loss.dloss_da(lt.a[s:s + 1], trace.y[s:s + 1])[0, j]
+            lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = \frac{{\partial \ell}}{{\partial a}}\,f'(z)"
+                         rf" = {_p(dl, 5)}\cdot{_p(fprime, 5)} = {tex_num(d, 5)}")
+        return lines
+    nxt = trace.layers[layer]
+    back = [f"{_p(w)}\\cdot{_p(dn, 5)}" for w, dn in zip(nxt.W[:, j], nxt.delta[s])]
+    lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = \Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}"
+                 rf"\delta_m^{{({layer + 1})}}\Big) f'(z) = \big({_sum_terms(back)}\big)\cdot{_p(fprime, 5)}"
+                 rf" = {tex_num(d, 5)}")
+    return lines
+
+
+def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) -> list[str]:
+    """Return LaTeX lines ∂L/∂w = mean(δ_j·a_k) (+ regularization), Δw and the new w for edge j ← k (k=−1: bias)."""
+    lt = trace.layers[layer - 1]
+    a_prev = trace.x if layer == 1 else trace.layers[layer - 2].a
+    B = trace.x.shape[0]
+    delta = lt.delta[:, j]
+    bias = k < 0
+    inputs = np.ones(B) if bias else a_prev[:, k]
+    name = rf"b_{{{j + 1}}}^{{({layer})}}" if bias else rf"w_{{{j + 1}{k + 1}}}^{{({layer})}}"
+    w = lt.b[j] if bias else lt.W[j, k]
+    g = lt.grad_b[j] if bias else lt.grad_W[j, k]
+    u = lt.update_b[j] if bias else lt.update_W[j, k]
+    data_grad = float(np.mean(delta * inputs))
+    if B <= 3:
+        prods = " + ".join(f"{_p(d, 5)}\\cdot{_p(x)}" for d, x in zip(delta, inputs))
+        middle = rf"\tfrac{{1}}{{{B}}}\big({prods}\big)" if B > 1 else prods
+    else:
+        middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}\,a_{{{k + 1},i}}"
+    lhs = rf"\frac{{\partial L}}{{\partial {name}}}"
+    lines = [rf"{lhs} = \operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,"
+             rf"{'1' if bias else f'a_{{{k + 1}}}'}\big) = {middle} = {tex_num(data_grad, 6)}"]
+    if not bias and (cfg.l1 or cfg.l2):
+        lines.append(rf"{lhs} \mathrel{{+}}= \lambda_2 w + \lambda_1\operatorname{{sign}}(w)"
+                     rf" = {tex_num(g - data_grad, 5)}\ \Rightarrow\ {tex_num(g, 6)}")
+    plain_sgd = cfg.optimizer == "sgd" and not cfg.clip_norm and not cfg.clip_value
+    if bias and not cfg.train_biases:
+        lines.append(r"\Delta b = 0\quad(\text{biases are frozen})")
+    elif plain_sgd:
+        lines.append(rf"\Delta {name} = -\eta\,{lhs} = -{_p(trace.lr)}\cdot{_p(g, 6)} = {tex_num(u, 6)}")
+    else:
+        how = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}[cfg.optimizer]
+        clip = ", after clipping" if (cfg.clip_norm or cfg.clip_value) else ""
+        lines.append(rf"\Delta {name} = {tex_num(u, 6)}\quad(\text{{{how}{clip}, }}\eta = {tex_num(trace.lr)})")
+    lines.append(rf"{name}\leftarrow {tex_num(w, 6)} + {_p(u, 6)} = {tex_num(w + u, 6)}")
+    return lines
