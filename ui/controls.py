@@ -14,7 +14,8 @@ PLAY_STEPS = 40
 def counters_text(trainer: Trainer) -> str:
     """Return 'iteration k · epoch e · batch b of n' for the trainer's current position."""
     batch = trainer.batch_in_epoch if trainer.iteration else 0
-    return f"iteration {trainer.iteration} · epoch {max(trainer.epoch, 1)} · batch {batch} of {trainer.batches_per_epoch}"
+    epoch = max(trainer.epoch, 1)
+    return f"iteration {trainer.iteration} · epoch {epoch} · batch {batch} of {trainer.batches_per_epoch}"
 
 
 def play_steps(trainer: Trainer, n: int) -> list[StepTrace]:

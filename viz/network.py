@@ -315,7 +315,8 @@ def animated_network(traces: Sequence[StepTrace], style: Style, *, edge_quantity
     fig.update_layout(
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 1.02, "xanchor": "left",
                       "yanchor": "bottom", "pad": {"r": 8}, "font": {"size": style.font},
-                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, {**timing, "fromcurrent": True}]},
+                      "buttons": [{"label": "▶ Play", "method": "animate",
+                                   "args": [None, {**timing, "fromcurrent": True}]},
                                   {"label": "❚❚ Pause", "method": "animate",
                                    "args": [[None], {**timing, "frame": {"duration": 0, "redraw": False}}]}]}],
         sliders=[{"active": 0, "y": 0, "x": 0.1, "len": 0.85, "currentvalue": {"prefix": "iteration ",
