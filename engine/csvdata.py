@@ -158,6 +158,8 @@ def _parse_matrix(header: list[str], body: list[list[str]]) -> np.ndarray:
 def _target_task(values: np.ndarray, loss: str | None) -> str:
     integral = bool(np.all(values == np.round(values)))
     classes = np.unique(values)
+    if len(classes) < 2:
+        raise LabelMismatchError("the target has a single class (one value in every row): there is nothing to learn")
     if loss in ("half_sse", "mse"):
         return "binary" if integral and set(classes) <= {0.0, 1.0} else "regression"
     if loss == "bce":
@@ -170,8 +172,6 @@ def _target_task(values: np.ndarray, loss: str | None) -> str:
             raise LabelMismatchError("softmax cross-entropy needs whole-number class labels 0, 1, 2, …")
         if len(classes) > MAX_CLASSES:
             raise LabelMismatchError(f"the target has {len(classes)} classes; the limit is {MAX_CLASSES}")
-        if len(classes) < 2:
-            raise LabelMismatchError("the target has a single class: there is nothing to learn")
         return "multiclass"
     if integral and len(classes) == 2 and set(classes) <= {0.0, 1.0}:
         return "binary"
@@ -211,8 +211,6 @@ def load_csv(data: bytes | str, target: str | None = None, loss: str | None = No
     else:
         y = values.reshape(-1, 1)
         class_names = ("0", "1") if task == "binary" else ()
-    if task != "regression" and len(np.unique(values)) < 2:
-        raise LabelMismatchError("the target has a single class: there is nothing to learn")
     return Dataset(name, X, y, task, tuple(features), (target,), class_names)
 
 

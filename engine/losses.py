@@ -35,10 +35,6 @@ class Loss:
         return self.dloss_da(a, y) * out.df(z, a)
 
 
-def _softplus(z: Array) -> Array:
-    return np.logaddexp(0.0, z)
-
-
 def _half_sse(z: Array, a: Array, y: Array) -> Array:
     r = y - a
     return 0.5 * np.einsum("ij,ij->i", r, r)
@@ -58,8 +54,9 @@ def _d_mse(a: Array, y: Array) -> Array:
 
 
 def _bce(z: Array, a: Array, y: Array) -> Array:
-    # −[y log σ(z) + (1−y) log(1−σ(z))] = softplus(z) − y·z, exact and finite for any z
-    return (_softplus(z) - y * z).sum(axis=1)
+    # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − y·z + log(1 + e^−|z|): finite for any z, and the
+    # log1p term keeps tiny losses (z = 50, y = 1 → 1.9e−22) instead of rounding them to 0
+    return (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
 
 
 def _d_bce(a: Array, y: Array) -> Array:

@@ -272,6 +272,11 @@ class Trainer:
             new_params = [(W + updates[2 * i], b + updates[2 * i + 1]) for i, (W, b) in enumerate(self.params)]
             finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss) and all(
                 np.isfinite(W).all() and np.isfinite(b).all() for W, b in new_params)
+            if finite:
+                train_z, train_a = forward(self.net, new_params, self.split.X_train)
+                train_loss = batch_loss(self.net, train_z[-1], train_a[-1], self.split.y_train)
+                # weights so large that the training loss overflows count as diverged too
+                finite = math.isfinite(train_loss)
             if not finite:
                 return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
                                             grads_W, grads_b, loss, reg_loss, lr, raw_norm)
@@ -280,9 +285,7 @@ class Trainer:
             self._advance_batch(new_epoch, len(idx))
             self.iteration = t
             self.diverged = None
-            train_z, train_a = forward(self.net, self.params, self.split.X_train)
             self._cache = (train_z, train_a)
-            train_loss = batch_loss(self.net, train_z[-1], train_a[-1], self.split.y_train)
             train_acc = accuracy(self.dataset.task, train_a[-1], self.split.y_train)
             test_loss, test_acc = self._evaluate_test()
         layers = tuple(

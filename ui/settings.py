@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("loss", "select", "Loss", "auto", LOSS_LABELS),
     Setting("init", "select", "Initialisation", "xavier_uniform", INITS),
     Setting("seed", "int", "Weight seed", 1, lo=0, hi=9999),
-    Setting("lr", "steps", "Learning rate η", 0.3, LR_STEPS, rebuilds=False),
+    Setting("lr", "steps", "Learning rate η", 1.0, LR_STEPS, rebuilds=False),
     Setting("sched", "select", "Schedule", "constant", SCHEDULES, rebuilds=False),
     Setting("decay", "float", "Decay γ", 0.5, lo=0.05, hi=1.0, step=0.05, rebuilds=False),
     Setting("every", "int", "Decay every (iterations)", 100, lo=10, hi=1000, step=10, rebuilds=False),

@@ -1,0 +1,224 @@
+"""Trainer: the published 2-2-2 numbers, batch accounting, determinism, rewind, live settings, divergence."""
+
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from engine import Config, Trainer
+from engine.optim import OptimizerSpec, init_state, optimizer_updates, scheduled_lr
+
+W1 = np.array([[0.15, 0.20], [0.25, 0.30]])
+W2 = np.array([[0.40, 0.45], [0.50, 0.55]])
+TEXTBOOK = Config(dataset="two_two_two", hidden=(2,), activation="sigmoid", output="sigmoid", loss="half_sse",
+                  lr=0.5, train_biases=False)
+
+
+def textbook_trainer(**changes) -> Trainer:
+    return Trainer(TEXTBOOK.replace(**changes), params=[(W1, np.full(2, 0.35)), (W2, np.full(2, 0.60))])
+
+
+def test_two_two_two_published_numbers():
+    trainer = textbook_trainer()
+    tr = trainer.step()
+    h, o = tr.layers
+    assert h.a[0, 0] == pytest.approx(0.593269992, abs=1e-8)
+    assert o.a[0, 0] == pytest.approx(0.75136507, abs=1e-8)
+    assert o.a[0, 1] == pytest.approx(0.772928465, abs=1e-8)
+    assert tr.loss == pytest.approx(0.298371109, abs=1e-8)
+    assert o.grad_W[0, 0] == pytest.approx(0.082167041, abs=1e-8)
+    np.testing.assert_allclose(o.W_after.ravel(), [0.35891648, 0.408666186, 0.511301270, 0.561370121], atol=1e-8)
+    np.testing.assert_allclose(h.W_after.ravel(), [0.149780716, 0.19956143, 0.24975114, 0.29950229], atol=1e-8)
+    # backward used the weights before the update, and W_after = W + update_W exactly
+    np.testing.assert_array_equal(o.W, W2)
+    np.testing.assert_array_equal(trainer.params[1][0], o.W + o.update_W)
+    np.testing.assert_array_equal(o.update_b, 0.0)
+    assert tr.train_loss == pytest.approx(0.291027774, abs=1e-8)
+
+
+def test_two_two_two_with_biases_and_long_run():
+    assert textbook_trainer(train_biases=True).step().train_loss == pytest.approx(0.280471447, abs=1e-8)
+    trainer = textbook_trainer()
+    trainer.run(10_000)
+    assert trainer.history.last("train_loss") == pytest.approx(3.51e-5, abs=1e-7)
+    np.testing.assert_allclose(trainer.predict(np.array([[0.05, 0.10]]))[0], [0.01591, 0.98406], atol=1e-5)
+
+
+def test_batch_accounting_from_the_lecture_notes():
+    cfg = Config(dataset="gaussians", n_samples=50_000, test_ratio=0.0, batch_mode="mini", batch_size=256,
+                 hidden=(2,), lr=0.1)
+    trainer = Trainer(cfg)
+    assert trainer.batches_per_epoch == 196
+    ran, last = trainer.run_epoch()
+    assert ran == 196 and last.epoch == 1 and last.batch_in_epoch == 196
+    assert len(last.batch_index) == 50_000 - 195 * 256  # the last partial batch is kept
+    trainer.run(196 * 9)
+    assert trainer.iteration == 1960 and trainer.epoch == 10
+
+
+def test_each_epoch_visits_every_sample_once():
+    trainer = Trainer(Config(n_samples=50, test_ratio=0.0, batch_mode="mini", batch_size=8))
+    seen = np.concatenate([trainer.step().batch_index for _ in range(trainer.batches_per_epoch)])
+    assert sorted(seen) == list(range(50))
+    second = np.concatenate([trainer.step().batch_index for _ in range(trainer.batches_per_epoch)])
+    assert sorted(second) == list(range(50)) and not np.array_equal(seen, second)  # reshuffled
+
+
+def _same_numbers(a, b):
+    assert a.loss == b.loss and a.train_loss == b.train_loss
+    np.testing.assert_array_equal(a.batch_index, b.batch_index)
+    for la, lb in zip(a.layers, b.layers):
+        for f in ("W", "z", "a", "delta", "grad_W", "update_W", "update_b"):
+            np.testing.assert_array_equal(getattr(la, f), getattr(lb, f))
+
+
+@pytest.mark.parametrize("mode", ["full", "mini", "sgd"])
+def test_determinism_same_seed_same_traces(mode):
+    cfg = Config(batch_mode=mode, optimizer="adam", lr=0.01)
+    a, b = Trainer(cfg), Trainer(cfg)
+    for _ in range(25):
+        _same_numbers(a.step(), b.step())
+
+
+@pytest.mark.parametrize("mode", ["full", "mini", "sgd"])
+def test_rewind_then_step_is_bit_for_bit_the_original(mode):
+    cfg = Config(batch_mode=mode, batch_size=16, optimizer="momentum", lr=0.05)
+    original = Trainer(cfg)
+    traces = [original.step() for _ in range(57)]
+    trainer = Trainer(cfg)
+    trainer.run(57)
+    for k in (0, 1, 9, 10, 23, 40, 56):
+        restored = trainer.rewind(k)
+        assert trainer.iteration == k and len(trainer.history) == k
+        if k:
+            _same_numbers(restored, traces[k - 1])
+        _same_numbers(trainer.step(), traces[k])
+        trainer.run(57 - trainer.iteration)
+    np.testing.assert_array_equal(trainer.history.column("train_loss"), original.history.column("train_loss"))
+
+
+def test_rewind_across_a_learning_rate_change_replays_the_old_rate():
+    cfg = Config(batch_mode="mini", lr=0.3)
+    trainer = Trainer(cfg)
+    trainer.run(15)
+    trainer.set_lr(0.05)
+    trainer.run(15)
+    reference = Trainer(cfg)
+    reference.run(12)
+    trainer.rewind(12)
+    assert trainer.config.lr == 0.3
+    np.testing.assert_array_equal(trainer.params[0][0], reference.params[0][0])
+
+
+def test_live_changes_keep_the_weights_and_rebuild_fields_are_refused():
+    trainer = Trainer(Config())
+    trainer.run(5)
+    before = [W.copy() for W, _ in trainer.params]
+    trainer.set_lr(0.01)
+    trainer.set_optimizer("adam")
+    trainer.set_batch_mode("mini", 8)
+    for W, W0 in zip((W for W, _ in trainer.params), before):
+        np.testing.assert_array_equal(W, W0)
+    assert trainer.step().lr == 0.01 and len(trainer.last_trace.batch_index) == 8
+    with pytest.raises(ValueError, match="rebuild"):
+        trainer.update_config(hidden=(3,))
+
+
+def test_divergence_is_reported_not_applied():
+    cfg = Config(dataset="plane", hidden=(16,) * 6, activation="relu", init="he_normal", init_scale=3.0, lr=50.0,
+                 loss="mse")
+    trainer = Trainer(cfg)
+    statuses = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(30):
+            statuses.append(trainer.step().status)
+    assert "diverged" in statuses
+    first = statuses.index("diverged")
+    assert trainer.iteration == first and trainer.diverged is not None
+    assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in trainer.params)
+    assert all(np.isfinite(trainer.history.column("train_loss")))
+    trainer.set_lr(1e-4)  # lowering the rate lets training go on from the last finite weights
+    assert trainer.diverged is None
+
+
+def test_adam_first_two_updates_by_hand():
+    spec = OptimizerSpec("adam", beta1=0.9, beta2=0.999, eps=1e-8)
+    g1, g2 = np.array([0.5, -2.0]), np.array([0.1, 1.0])
+    state = init_state(spec, [g1])
+    (u1,), state = optimizer_updates(spec, [g1], state, lr=0.01)
+    # step 1: m̂ = g, v̂ = g², so the update is −η·g/(|g| + ε) ≈ −η·sign(g)
+    np.testing.assert_allclose(u1, -0.01 * g1 / (np.abs(g1) + 1e-8), rtol=1e-12)
+    (u2,), state = optimizer_updates(spec, [g2], state, lr=0.01)
+    m = 0.9 * 0.1 * g1 + 0.1 * g2
+    v = 0.999 * 0.001 * g1**2 + 0.001 * g2**2
+    expected = -0.01 * (m / (1 - 0.9**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    np.testing.assert_allclose(u2, expected, rtol=1e-12)
+    assert state["t"] == 2
+
+
+def test_momentum_and_sgd_updates():
+    spec = OptimizerSpec("momentum", momentum=0.9)
+    g = np.array([1.0, -1.0])
+    state = init_state(spec, [g])
+    (u1,), state = optimizer_updates(spec, [g], state, lr=0.1)
+    (u2,), state = optimizer_updates(spec, [g], state, lr=0.1)
+    np.testing.assert_allclose(u1, [-0.1, 0.1])
+    np.testing.assert_allclose(u2, [-0.19, 0.19])
+
+
+def test_schedules():
+    assert scheduled_lr(1.0, "step", 1, 0.5, 10) == 1.0
+    assert scheduled_lr(1.0, "step", 11, 0.5, 10) == 0.5
+    assert scheduled_lr(1.0, "exponential", 21, 0.5, 10) == pytest.approx(0.25)
+    assert scheduled_lr(1.0, "inv_t", 11, 1.0, 10) == pytest.approx(0.5)
+
+
+def test_regularization_is_reported_apart_and_in_the_gradient():
+    trainer = Trainer(Config(l2=0.1, l1=0.01))
+    tr = trainer.step()
+    W = tr.layers[0].W
+    penalty = sum(0.01 * np.abs(lt.W).sum() + 0.05 * (lt.W ** 2).sum() for lt in tr.layers)
+    assert tr.reg_loss == pytest.approx(penalty, rel=1e-12)
+    data_grad = tr.layers[0].delta.T @ tr.x / tr.x.shape[0]
+    np.testing.assert_allclose(tr.layers[0].grad_W, data_grad + 0.1 * W + 0.01 * np.sign(W), rtol=1e-12)
+    np.testing.assert_allclose(tr.layers[0].grad_b, tr.layers[0].delta.mean(axis=0), rtol=1e-12)
+
+
+def test_gradient_clipping_by_norm_and_value():
+    tr = Trainer(Config(lr=1.0, clip_norm=0.01)).step()
+    assert tr.grad_norm > 0.01 and tr.clipped_norm == pytest.approx(0.01)
+    total = math.sqrt(sum((lt.update_W ** 2).sum() + (lt.update_b ** 2).sum() for lt in tr.layers))
+    assert total == pytest.approx(0.01)  # SGD with lr 1: the update is the clipped gradient
+    tr = Trainer(Config(lr=1.0, clip_value=1e-3)).step()
+    assert max(np.abs(lt.update_W).max() for lt in tr.layers) <= 1e-3 + 1e-15
+
+
+def test_zero_init_keeps_hidden_units_identical():
+    trainer = Trainer(Config(init="zeros", hidden=(4,), activation="tanh", dataset="xor_quadrants"))
+    trainer.run(100)
+    W = trainer.params[0][0]
+    assert np.allclose(W, W[0])
+
+
+def test_memory_stays_bounded_for_ten_thousand_steps():
+    trainer = Trainer(Config(hidden=(8, 8), n_samples=200))
+    trainer.run(10_000)
+    assert trainer.memory_bytes() < 20 * 2**20
+    assert len(trainer.history) == 10_000
+    trainer.rewind(4321)  # thinned snapshots still rewind exactly
+    reference = Trainer(Config(hidden=(8, 8), n_samples=200))
+    reference.run(4321)
+    np.testing.assert_array_equal(trainer.params[1][0], reference.params[1][0])
+
+
+def test_engine_imports_numpy_only():
+    code = ("import sys, engine, engine.experiment, engine.csvdata; "
+            "bad = [m for m in ('streamlit', 'plotly', 'pandas') if m in sys.modules]; print(bad); "
+            "sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    viz = "import sys, viz.network, viz.theme; sys.exit(1 if 'streamlit' in sys.modules else 0)"
+    assert subprocess.run([sys.executable, "-c", viz], capture_output=True).returncode == 0
