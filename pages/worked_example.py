@@ -54,7 +54,7 @@ def cached(slot: str, key: tuple, build):
 
 
 style = current_style()
-em = 1.3 * style.font / 16
+em = min(1.6 * style.font / 16, 1.9)  # wider would overflow the longest line on a 1600-px screen
 st.html(f"<style>.katex {{ font-size: {em:.2f}em !important; }} [data-testid='stMetricValue'] "
         f"{{ font-size: {2.2 * em:.2f}rem; }}</style>")
 st.title("Worked example: one step of backprop on the 2-2-2 network")
@@ -132,9 +132,9 @@ if train.iteration:
     path_its, outs = output_path(train)
     k = st.columns(4)
     k[0].metric("iterations so far", f"{train.iteration:,}")
-    k[1].metric("E_total", vw.num(losses[-1]))
-    k[2].metric("out_o1", vw.num(outs[-1, 0]))
-    k[3].metric("out_o2", vw.num(outs[-1, 1]))
+    k[1].metric("E_total now", vw.num(losses[-1]))
+    k[2].metric("out_o1 now", vw.num(outs[-1, 0]))
+    k[3].metric("out_o2 now", vw.num(outs[-1, 1]))
     f = st.columns(2)
     f[0].plotly_chart(vw.loss_curve_figure(its, losses, style), key="we_loss")
     f[1].plotly_chart(vw.outputs_figure(path_its, outs, fw.targets, style), key="we_outputs")
