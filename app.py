@@ -5,14 +5,14 @@ import os
 
 import streamlit as st
 
-st.set_page_config(page_title="Backprop visualizer", page_icon="🔁", layout="wide",
+st.set_page_config(page_title="Backprop visualizer", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="expanded")
 
 pages = [
-    st.Page("pages/forward_backward.py", title="Forward & backward", icon="🔁", default=True),
-    st.Page("pages/worked_example.py", title="Worked example", icon="✏️", url_path="worked-example"),
-    st.Page("pages/loss_landscape.py", title="Loss landscape", icon="⛰️", url_path="loss-landscape"),
-    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon="📉",
+    st.Page("pages/forward_backward.py", title="Forward & backward", icon=":material/hub:", default=True),
+    st.Page("pages/worked_example.py", title="Worked example", icon=":material/edit_note:", url_path="worked-example"),
+    st.Page("pages/loss_landscape.py", title="Loss landscape", icon=":material/landscape:", url_path="loss-landscape"),
+    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon=":material/trending_down:",
             url_path="vanishing-gradients"),
 ]
 page = st.navigation(pages, position="top")

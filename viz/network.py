@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.trace import StepTrace
-from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, apply_layout, fmt, symmetric_range
+from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, apply_layout, fmt, fmt_short, symmetric_range
 
 EDGE_QUANTITIES = {"W": "weight W", "grad_W": "gradient ∂L/∂W", "update_W": "update ΔW"}
 _BIAS_OF = {"W": "b", "grad_W": "grad_b", "update_W": "update_b"}
@@ -205,18 +205,20 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     col_of = np.concatenate([np.full(n, c) for c, n in enumerate(sizes)])
     j_of = np.concatenate([np.arange(n) for n in sizes])
     active = np.array([reached[c] for c in col_of])
-    m = symmetric_range(values[active]) if active.any() else 1.0
-    colours = np.where(active, 0.0, np.nan)
-    shown = np.where(active & np.isfinite(values), values, np.nan)
-    labels = np.array([fmt(v, 3) if sizes[c] <= MAX_NODE_TEXT and active[i] else ""
+    on_scale = active.copy()
+    if qname == "δ":
+        on_scale[col_of == 0] = False  # inputs have no δ: show their x on white, not on the δ scale
+    m = symmetric_range(values[on_scale]) if on_scale.any() else 1.0
+    shown = np.where(on_scale & np.isfinite(values), values, 0.0)
+    labels = np.array([fmt_short(v) if sizes[c] <= MAX_NODE_TEXT and active[i] else ""
                        for i, (v, c) in enumerate(zip(values, col_of))], dtype=object)
     if node_text is not None:
         labels = np.array([t for col in node_text for t in col], dtype=object)
     fig.add_trace(go.Scatter(
         x=x, y=y, mode="markers+text", text=labels, textposition="middle center",
-        textfont={"size": style.node_font, "color": _text_colour(np.nan_to_num(shown), m),
+        textfont={"size": style.node_font, "color": _text_colour(shown, m),
                   "weight": "bold"},
-        marker={"size": style.node, "color": np.where(np.isfinite(shown), shown, colours * 0),
+        marker={"size": style.node, "color": shown,
                 "colorscale": DIVERGING, "cmin": -m, "cmax": m, "line": {"width": 2, "color": "#333"},
                 "colorbar": {"title": {"text": qname, "font": {"size": style.font + 4}}, "thickness": 18,
                              "tickfont": {"size": style.font}, "len": 0.8}},

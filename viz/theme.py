@@ -68,3 +68,17 @@ def fmt(value: float, digits: int = 4) -> str:
     if v != 0 and (abs(v) < 10 ** -(digits - 1) or abs(v) >= 10**5):
         return f"{v:.{max(digits - 2, 1)}e}"
     return f"{v:.{digits}f}"
+
+
+def fmt_short(value: float) -> str:
+    """Return a number in at most ~6 characters for printing on a node: 0.0253, −1.23, 3.1e-5, — for NaN."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if 1e-3 <= a < 1e4:
+        return f"{v:.3g}" if a < 1000 else f"{v:.0f}"
+    mant, exp = f"{v:.1e}".split("e")
+    return f"{mant}e{int(exp)}"
