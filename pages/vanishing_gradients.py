@@ -17,6 +17,16 @@ CLIPS = (0.0, 0.1, 0.5, 1.0, 5.0, 20.0)
 STEP_N = (10, 50, 100, 500)
 PLAY_EVERY = 0.35   # seconds between Play frames
 PLAY_LIMIT = 5000   # Play stops here so history stays small
+CAPTIONS = {
+    "sat": "Tall left bars: units stuck on the flat part of σ or tanh (their slope passes almost no gradient). "
+           "Right bars: ReLU units that output 0 for every sample and so can never learn again.",
+    "time": "Each row of cells is a layer over time; dark means a tiny weight gradient. Dark rows near the bottom "
+            "that stay dark are early layers that never get to learn.",
+    "hist": "As in Glorot & Bengio (2010), one curve per hidden layer. Right: curves that step left layer after "
+            "layer show δ shrinking toward the input. Left: curves piled at the ends show saturated units.",
+    "explode": "Solid: the gradient's size before clipping; dotted: what the update used. Raise the weight scale "
+               "or the learning rate to make it explode, then set a clip threshold to cap it.",
+}
 KEY, PLAYING, NOTICE = "vg_comparison", "vg_playing", "vg_notice"
 
 
@@ -102,29 +112,14 @@ def live() -> None:
                  "scale, or turn on gradient clipping, then step again.")
     style = current_style()
     snaps = comp.snapshots()
-    st.plotly_chart(vv.gradient_flow_figure(snaps, style), key="vg_flow")
-    st.caption("Follow each line from right (output) to left (input): a line that falls steeply means the error "
-               "signal δ shrinks at every layer, so the first layers barely learn. first/last = mean |δ| of hidden "
-               "layer 1 ÷ that of the last hidden layer.")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(vv.loss_figure(comp, style), key="vg_loss_fig")
-        st.caption("All networks see the same data in the same order from the same start: only the activation "
-                   "differs. A flat line is a network that is not learning.")
-    with right:
-        st.plotly_chart(vv.saturation_figure(snaps, style), key="vg_sat")
-        st.caption("Tall left bars: units stuck on the flat part of σ or tanh (their slope passes almost no "
-                   "gradient). Right bars: ReLU units that output 0 for every sample and can never recover.")
-    st.plotly_chart(vv.gradient_heatmap_figure(comp, snaps, style), key="vg_heat")
-    st.caption("Each row of cells is a layer over time; dark means a tiny weight gradient. Dark bottom rows "
-               "that stay dark are early layers that never get to learn.")
-    st.plotly_chart(vv.histograms_figure(snaps, style), key="vg_hist")
-    st.caption("As in Glorot & Bengio (2010): one curve per hidden layer. On the right, curves that move left "
-               "layer after layer show δ shrinking toward the input; curves piled at ±1 or 0/1 on the left show "
-               "saturated units.")
-    st.plotly_chart(vv.clipping_figure(comp, style), key="vg_clip_fig")
-    st.caption("Solid: the gradient's size before clipping; dotted: what the update used. Raise the weight scale "
-               "or the learning rate to make it explode, then set a clip threshold to cap it.")
+    st.plotly_chart(vv.gradient_flow_figure(comp, snaps, style), key="vg_flow")
+    st.caption("Read each line from right (output) to left (input): a line that falls steeply means the error "
+               "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
+               "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs.")
+    view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
+                                required=True, key="vg_view", bind="query-params") or "sat"
+    st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig")
+    st.caption(CAPTIONS[view])
 
 
 st.title("Vanishing gradients")
