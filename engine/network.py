@@ -81,13 +81,13 @@ def backward(net: Net, params: Params, zs: list[Array], acts: list[Array],
         delta = (delta @ W_next) * net.hidden.df(zs[i], acts[i + 1])
         deltas[i] = delta
     grads_W = [d.T @ a_prev / B for d, a_prev in zip(deltas, acts[:-1])]
-    grads_b = [d.mean(axis=0) for d in deltas]
+    grads_b = [d.sum(axis=0) / B for d in deltas]
     return deltas, grads_W, grads_b
 
 
 def batch_loss(net: Net, zs_last: Array, a_last: Array, y: Array) -> float:
     """Return the mean over the batch of the per-sample data loss (no regularization)."""
-    return float(net.loss.per_sample(zs_last, a_last, y).mean())
+    return float(net.loss.per_sample(zs_last, a_last, y).sum()) / y.shape[0]
 
 
 def data_loss(net: Net, params: Params, x: Array, y: Array) -> float:

@@ -103,10 +103,14 @@ def global_norm(arrays: list[Array]) -> float:
     return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
 
 
-def clip_gradients(grads: list[Array], clip_norm: float | None,
-                   clip_value: float | None) -> tuple[list[Array], float, float]:
-    """Return (clipped grads, raw global norm, clipped global norm): value clip, then norm clip."""
-    raw = global_norm(grads)
+def clip_gradients(grads: list[Array], clip_norm: float | None, clip_value: float | None,
+                   raw: float | None = None) -> tuple[list[Array], float, float]:
+    """Return (clipped grads, raw global norm, clipped global norm): value clip, then norm clip.
+
+    `raw` may pass in the already computed global norm of grads.
+    """
+    if raw is None:
+        raw = global_norm(grads)
     out = grads
     if clip_value:
         out = [np.clip(g, -clip_value, clip_value) for g in out]

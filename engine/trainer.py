@@ -6,6 +6,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from .optim import (
     OptimizerSpec,
     clip_gradients,
     copy_state,
+    global_norm,
     init_state,
     optimizer_updates,
     regularization,
@@ -50,8 +52,8 @@ def accuracy(task: str, out: Array, y: Array) -> float:
     if task == "regression" or y.shape[0] == 0:
         return float("nan")
     if task == "multiclass":
-        return float((out.argmax(axis=1) == y.argmax(axis=1)).mean())
-    return float(((out[:, 0] >= 0.5) == (y[:, 0] >= 0.5)).mean())
+        return np.count_nonzero(out.argmax(axis=1) == y.argmax(axis=1)) / y.shape[0]
+    return np.count_nonzero((out[:, 0] >= 0.5) == (y[:, 0] >= 0.5)) / y.shape[0]
 
 
 def labels_problem(ds: Dataset, loss: str, output: str) -> str | None:
@@ -64,6 +66,15 @@ def labels_problem(ds: Dataset, loss: str, output: str) -> str | None:
     if output == "sigmoid" and loss in ("half_sse", "mse") and ((y < 0) | (y > 1)).any():
         return "a sigmoid output can only reach targets between 0 and 1"
     return None
+
+
+class _Evaluation(NamedTuple):
+    zs_train: list
+    acts_train: list
+    train_loss: float
+    test_loss: float
+    train_acc: float
+    test_acc: float
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,11 @@ class Trainer:
         self.history = History(len(self.params))
         self.traces: deque[StepTrace] = deque(maxlen=self._trace_capacity())
         self.diverged: StepTrace | None = None
-        self._cache: tuple | None = None  # forward pass of the training set at the current params
+        # train and test rows stacked, so one forward pass evaluates both after every update
+        self._eval_X = np.vstack([self.split.X_train, self.split.X_test])
+        self._eval_y = np.vstack([self.split.y_train, self.split.y_test])
+        self._eval: _Evaluation | None = None  # evaluation of the current params
+        self._all_rows = np.arange(self.n_train)
         self._snapshots: list[_Snapshot] = []
         self._snapshot_every = SNAPSHOT_EVERY
         self._take_snapshot(pinned=True)
@@ -215,7 +230,7 @@ class Trainer:
         """Return (indices, epoch, batch_in_epoch, starts_new_epoch) of the next batch, without moving."""
         new_epoch = self._cursor >= self.n_train
         if self.config.batch_mode == "full":
-            return np.arange(self.n_train), self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, \
+            return self._all_rows, self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, \
                 new_epoch
         start = 0 if new_epoch else self._cursor
         perm = self._peek_perm() if new_epoch else self._perm
@@ -229,9 +244,10 @@ class Trainer:
 
     def _advance_batch(self, new_epoch: bool, n_used: int) -> None:
         if new_epoch:
-            self._rng_before_perm = self._rng.bit_generator.state
-            # every epoch draws a permutation (even in full batch) so RNG use doesn't depend on the mode
-            self._perm = self._rng.permutation(self.n_train)
+            if self.config.batch_mode != "full":
+                # full batch needs no order; a mode change pins a snapshot, so replays stay exact either way
+                self._rng_before_perm = self._rng.bit_generator.state
+                self._perm = self._rng.permutation(self.n_train)
             self._cursor = 0
             self.epoch += 1
             self.batch_in_epoch = 0
@@ -252,32 +268,36 @@ class Trainer:
             (self.split.X_train[idx], self.split.y_train[idx])
         t = self.iteration + 1
         with np.errstate(all="ignore"):
-            if full and self._cache is not None:
-                zs, acts = self._cache
+            if full:
+                # full batch: the batch is the training set, already evaluated at these params
+                if self._eval is None:
+                    self._eval = self._evaluate(self.params)
+                zs, acts, loss = self._eval.zs_train, self._eval.acts_train, self._eval.train_loss
             else:
                 zs, acts = forward(self.net, self.params, x)
-            loss = batch_loss(self.net, zs[-1], acts[-1], y)
+                loss = batch_loss(self.net, zs[-1], acts[-1], y)
             deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, y)
-            weights = [W for W, _ in self.params]
             reg_loss = 0.0
             if cfg.l1 or cfg.l2:
-                reg_loss, reg_W = regularization(weights, cfg.l1, cfg.l2)
+                reg_loss, reg_W = regularization([W for W, _ in self.params], cfg.l1, cfg.l2)
                 grads_W = [g + r for g, r in zip(grads_W, reg_W)]
             opt_grads = []
             for gW, gb in zip(grads_W, grads_b):
                 opt_grads += [gW, gb if cfg.train_biases else np.zeros_like(gb)]
-            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value)
+            # squared norms per parameter, shared by the history (‖grad_W‖ per layer) and the clip (global norm)
+            squares = [float(np.vdot(g, g)) for g in opt_grads]
+            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value,
+                                                             math.sqrt(sum(squares)))
             lr = scheduled_lr(cfg.lr, cfg.schedule, t, cfg.decay, cfg.step_size)
             updates, new_state = optimizer_updates(self._opt_spec, clipped, self.opt_state, lr)
             new_params = [(W + updates[2 * i], b + updates[2 * i + 1]) for i, (W, b) in enumerate(self.params)]
-            finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss) and all(
-                np.isfinite(W).all() and np.isfinite(b).all() for W, b in new_params)
-            if finite:
-                train_z, train_a = forward(self.net, new_params, self.split.X_train)
-                train_loss = batch_loss(self.net, train_z[-1], train_a[-1], self.split.y_train)
-                # weights so large that the training loss overflows count as diverged too
-                finite = math.isfinite(train_loss)
-            if not finite:
+            finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss)
+            if finite and raw_norm > 1e100:
+                # only astronomically large gradients can overflow a weight; skip the check otherwise
+                finite = math.isfinite(global_norm([p for pair in new_params for p in pair]))
+            evaluation = self._evaluate(new_params) if finite else None
+            # weights so large that the training loss overflows count as diverged too
+            if evaluation is None or not math.isfinite(evaluation.train_loss):
                 return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
                                             grads_W, grads_b, loss, reg_loss, lr, raw_norm)
             old_params, self.params = self.params, new_params
@@ -285,9 +305,9 @@ class Trainer:
             self._advance_batch(new_epoch, len(idx))
             self.iteration = t
             self.diverged = None
-            self._cache = (train_z, train_a)
-            train_acc = accuracy(self.dataset.task, train_a[-1], self.split.y_train)
-            test_loss, test_acc = self._evaluate_test()
+            self._eval = evaluation
+            train_loss, test_loss = evaluation.train_loss, evaluation.test_loss
+            train_acc, test_acc = evaluation.train_acc, evaluation.test_acc
         layers = tuple(
             LayerTrace(W, b, z, a, d, gW, gb, updates[2 * i], updates[2 * i + 1])
             for i, ((W, b), z, a, d, gW, gb) in enumerate(zip(old_params, zs, acts[1:], deltas, grads_W, grads_b)))
@@ -295,19 +315,25 @@ class Trainer:
                           train_loss, test_loss, lr, raw_norm, clipped_norm, "ok")
         self.history.append(
             (t, epoch, loss, reg_loss, train_loss, test_loss, train_acc, test_acc, lr, raw_norm, clipped_norm),
-            [math.sqrt(float(np.einsum("ij,ij->", g, g))) for g in grads_W],
-            [float(np.abs(d).mean()) for d in deltas])
+            [math.sqrt(q) for q in squares[::2]],
+            [float(np.abs(d).sum()) / d.size for d in deltas])
         self.traces.append(trace)
         if t % self._snapshot_every == 0:
             self._take_snapshot(pinned=False)
         return trace
 
-    def _evaluate_test(self) -> tuple[float, float]:
-        X, y = self.split.X_test, self.split.y_test
-        if X.shape[0] == 0:
-            return float("nan"), float("nan")
-        zs, acts = forward(self.net, self.params, X)
-        return batch_loss(self.net, zs[-1], acts[-1], y), accuracy(self.dataset.task, acts[-1], y)
+    def _evaluate(self, params) -> _Evaluation:
+        """Forward the stacked train+test rows once; return the training rows' pass and both losses."""
+        n = self.n_train
+        zs, acts = forward(self.net, params, self._eval_X)
+        per_sample = self.net.loss.per_sample(zs[-1], acts[-1], self._eval_y)
+        m = per_sample.shape[0] - n
+        out = acts[-1]
+        return _Evaluation(
+            [z[:n] for z in zs], [a[:n] for a in acts],
+            float(per_sample[:n].sum()) / n, float(per_sample[n:].sum()) / m if m else float("nan"),
+            accuracy(self.dataset.task, out[:n], self.split.y_train),
+            accuracy(self.dataset.task, out[n:], self.split.y_test))
 
     def _diverged_trace(self, t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas, grads_W, grads_b,
                         loss, reg_loss, lr, raw_norm) -> StepTrace:
@@ -433,7 +459,7 @@ class Trainer:
         self._perm = self._rng.permutation(self.n_train) if snap.has_perm else None
         self._cursor, self.epoch, self.batch_in_epoch = snap.cursor, snap.epoch, snap.batch_in_epoch
         self.iteration = snap.iteration
-        self._cache = None
+        self._eval = None
         self.diverged = None
 
     def rewind(self, iteration: int) -> StepTrace | None:
