@@ -14,7 +14,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine import Config, Trainer  # noqa: E402
+from engine import Config, Trainer
 
 CASES = [("2-8-8-1", (8, 8), 200), ("2-16-16-16-1", (16, 16, 16), 500), ("2-(32×6)-1", (32,) * 6, 1000)]
 
