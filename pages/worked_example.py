@@ -20,7 +20,7 @@ from engine.worked import (
 from ui.session import current_style
 from viz import worked as vw
 
-#: the editable numbers, one row of inputs each: (name, label, min, max)
+#: the editable numbers as rows of (name, label) on screen
 ROWS = (
     (("i1", "input i1"), ("i2", "input i2"), ("t1", "target t_o1"), ("t2", "target t_o2"), ("lr", "learning rate η")),
     (("w1", "w1 (i1→h1)"), ("w2", "w2 (i2→h1)"), ("w3", "w3 (i1→h2)"), ("w4", "w4 (i2→h2)"), ("b1", "b1 (hidden)")),

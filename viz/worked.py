@@ -65,11 +65,11 @@ def _bold(x: float) -> str:
 def _fd(numeric: float | None) -> str:
     if numeric is None:
         return ""
-    return rf"\qquad\textcolor{{#666}}{{\text{{finite diff. }}{tex(numeric)}}}"
+    return rf"\qquad\textcolor{{#666}}{{\text{{finite diff. }}{{{tex(numeric)}}}}}"
 
 
 def _aligned(*rows: str) -> str:
-    return r"\begin{aligned}" + r"\\[8pt]".join(rows) + r"\end{aligned}"
+    return r"\begin{aligned}" + r"\\[12pt]".join(rows) + r"\end{aligned}"
 
 
 def forward_lines(fw: ForwardNumbers, trace: StepTrace) -> list[str]:
@@ -171,7 +171,7 @@ def bias_lines(chains: tuple[LayerChain, LayerChain], trace: StepTrace, lr: floa
     return lines
 
 
-EDGE_LABEL_AT = 0.22  # fraction along an edge from its source: the crossing edges meet at 0.5, labels must not
+EDGE_LABEL_AT = 0.3  # fraction along an edge from its source: the crossing edges meet at 0.5, labels must not
 
 
 def node_labels(fw: ForwardNumbers) -> list[list[str]]:
@@ -183,8 +183,9 @@ def node_labels(fw: ForwardNumbers) -> list[list[str]]:
             net_out(fw.net_o, fw.out_o)]
 
 
-def worked_network(trace: StepTrace, fw: ForwardNumbers, style: Style, height: int = 500) -> go.Figure:
+def worked_network(trace: StepTrace, fw: ForwardNumbers, style: Style, height: int | None = None) -> go.Figure:
     """Return the 2-2-2 network graph: node names on the nodes, net/out under them, w1..w8 and b1, b2 labelled."""
+    height = height or int(500 * style.font / Style().font)  # taller with presenter fonts so labels don't collide
     names = [list(INPUT_NAMES), list(HIDDEN_NAMES), list(OUTPUT_NAMES)]
     fig = network_figure(trace, style, phase=Phase("forward", len(trace.layers)), edge_quantity="W", sample=0,
                          node_text=names, height=height)

@@ -69,7 +69,7 @@ def test_bias_toggle_and_finite_differences(at):
     assert _metric(at, "E_total after") == "0.280471447"
     assert any("b_{o1}^{+}" in el.value and "0.530750719" in el.value for el in at.latex)
     at.toggle(key="we_fd").set_value(True).run()
-    assert "finite diff. }0.082167041" in _block(at, W5)
+    assert "finite diff. }{0.082167041}" in _block(at, W5)
 
 
 def test_keep_training_ten_thousand_iterations(at):

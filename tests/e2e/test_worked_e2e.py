@@ -1,0 +1,53 @@
+"""The worked-example page in a real browser: the ∂E/∂w5 line shows the notes' number; screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import screenshot, wait_for_app
+
+W5_SOURCE = r"\frac{\partial E}{\partial w_{5}} &="
+
+
+def _rendered_block(page, tex_start: str):
+    """Return the rendered KaTeX (visible part) of the one formula whose TeX source contains tex_start."""
+    blocks = page.locator(".katex").filter(
+        has=page.locator("annotation").filter(has_text=tex_start))
+    blocks.first.wait_for()
+    assert blocks.count() == 1
+    return blocks.first.locator(".katex-html")
+
+
+def _flat(text: str) -> str:
+    """Return rendered KaTeX text without the line breaks and zero-width spaces KaTeX puts between boxes."""
+    return "".join(text.replace("\u200b", "").split())
+
+
+def _open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_for_app(page)
+    # Streamlit answers the very first deep link after a server start with a "Page not found" dialog
+    # (streamlit/streamlit#9624) although it then shows the right page; close it so it can't block clicks
+    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
+    if dialog.count():
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="hidden")
+
+
+@pytest.mark.e2e
+def test_w5_line_shows_the_textbook_gradient(page, app_url):
+    _open_page(page, f"{app_url}/worked-example")
+    line = _rendered_block(page, W5_SOURCE)
+    page.wait_for_selector(".js-plotly-plot")
+    screenshot(page, "worked_example_top")
+    line.scroll_into_view_if_needed()
+    text = _flat(line.inner_text())
+    assert "0.74136507⋅0.186815602⋅0.593269992=0.082167041" in text
+    assert "0.35891648" in text
+    page.get_by_text("3 · Backward pass, output layer").scroll_into_view_if_needed()
+    screenshot(page, "worked_example_w5")
+
+    page.get_by_text("Also update the biases").click()
+    wait_for_app(page)
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="E_total after the update")
+    assert "0.280471447" in metric.inner_text()
