@@ -54,7 +54,8 @@ def step_controls(trainer: Trainer, key: str) -> Trainer:
         d = trainer.diverged
         st.error(f"Diverged at iteration {d.iteration}: the loss or a gradient is no longer a finite number "
                  f"(batch loss {fmt(d.loss)}). The update was not applied and the last finite weights are kept "
-                 "— lower the learning rate (or turn on gradient clipping) and step again.")
+                 "— lower the learning rate (or turn on gradient clipping) and step again; if the weights have "
+                 "already grown huge, press Reset too.")
     return trainer
 
 

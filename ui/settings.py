@@ -18,6 +18,8 @@ BATCH_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 ACT_LABELS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "linear": "Linear"}
 LOSS_LABELS = {"auto": "Auto (fits the task)", **{k: v.label for k, v in LOSSES.items()}}
 CLIP_MODES = {"off": "Off", "norm": "By global norm", "value": "By value"}
+INIT_LABELS = {"xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal", "he_normal": "He normal",
+               "standard": "Standard 1/√n", "uniform01": "Uniform [0,1)", "zeros": "Zeros"}
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,30 @@ class Setting:
     rebuilds: bool = True
     help: str | None = None
 
+    def url_text(self, value) -> str:
+        """Return how value appears in the URL (the inverse of parse)."""
+        if self.kind in ("select", "radio"):
+            return str(self.options[value])
+        if self.kind == "check":
+            return "true" if value else "false"
+        if self.kind == "steps":
+            return "off" if value == 0 else f"{value:g}"
+        return str(int(value)) if self.kind == "int" else f"{float(value):g}"
+
     def parse(self, raw: str):
         """Return the value a URL string stands for, or raise ValueError."""
         if self.kind in ("select", "radio"):
-            if raw not in self.options:
+            # the URL holds the label shown in the widget (Streamlit binds formatted options)
+            by_label = {label: value for value, label in self.options.items()}
+            if raw not in by_label:
                 raise ValueError("not one of the choices")
-            return raw
+            return by_label[raw]
         if self.kind == "check":
             if raw.lower() not in ("true", "false"):
                 raise ValueError("must be true or false")
             return raw.lower() == "true"
+        if self.kind == "steps" and raw == "off" and 0 in self.options:
+            return 0.0
         try:
             value = float(raw)
         except ValueError:
@@ -75,7 +91,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("width", "int", "Neurons per hidden layer", 4, lo=1, hi=16),
     Setting("act", "select", "Hidden activation", "tanh", ACT_LABELS),
     Setting("loss", "select", "Loss", "auto", LOSS_LABELS),
-    Setting("init", "select", "Initialisation", "xavier_uniform", INITS),
+    Setting("init", "select", "Initialisation", "xavier_uniform", INIT_LABELS),
     Setting("seed", "int", "Weight seed", 1, lo=0, hi=9999),
     Setting("lr", "steps", "Learning rate η", 1.0, LR_STEPS, rebuilds=False),
     Setting("sched", "select", "Schedule", "constant", SCHEDULES, rebuilds=False),
@@ -116,18 +132,19 @@ def url_problems(params: dict[str, str | list[str]]) -> list[str]:
         try:
             setting.parse(str(value))
         except ValueError as e:
-            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {_show(setting.default)}")
+            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {setting.url_text(setting.default)}")
     return problems
-
-
-def _show(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _shorten(text: str, limit: int = 30) -> str:
     # keep only harmless characters so a crafted URL can't inject markup into the notice
     safe = "".join(ch if ch.isalnum() or ch in " ._-+=" else "·" for ch in text)
     return safe if len(safe) <= limit else safe[:limit] + "…"
+
+
+def to_query(values: dict) -> dict[str, str]:
+    """Return URL query parameters for the settings in values that differ from their defaults."""
+    return {k: BY_KEY[k].url_text(v) for k, v in values.items() if k in BY_KEY and v != BY_KEY[k].default}
 
 
 def to_config(values: dict) -> Config:

@@ -1,0 +1,31 @@
+"""AppTest helpers shared by the page tests."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.session import TRAINER_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    """Return an AppTest of app.py (not yet run), with optional URL query parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def trainer_of(at: AppTest):
+    """Return the session's shared Trainer."""
+    return at.session_state[TRAINER_KEY]
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The app, run once on its default page."""
+    at = new_app().run()
+    assert not at.exception
+    return at

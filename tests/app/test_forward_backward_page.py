@@ -1,0 +1,98 @@
+"""AppTest of the Forward & backward page: stepping, live settings, rebuilds, URL state and divergence."""
+
+import numpy as np
+
+from tests.app.conftest import new_app, trainer_of
+
+
+def counter(at) -> str:
+    return next(m.value for m in at.markdown if "bpv-counter" in m.value)
+
+
+def test_page_runs_and_step_increments(app):
+    assert "iteration 0" in counter(app)
+    app.button(key="fb_step").click().run()
+    assert not app.exception and "iteration 1 ·" in counter(app)
+    app.button(key="fb_step10").click().run()
+    assert "iteration 11 ·" in counter(app)
+    assert trainer_of(app).iteration == 11
+    assert app.get("plotly_chart")  # graph, data view and loss curve are drawn
+
+
+def test_step_one_epoch_runs_ceil_n_over_b(app):
+    app.radio(key="batch").set_value("mini").run()
+    app.select_slider(key="bs").set_value(16).run()
+    trainer = trainer_of(app)
+    assert trainer.batches_per_epoch == 10  # 160 training samples / 16
+    app.button(key="fb_epoch").click().run()
+    assert trainer_of(app).iteration == 10
+    assert "the epoch ran 10 iterations" in counter(app)
+
+
+def test_learning_rate_change_keeps_weights_architecture_change_rebuilds(app):
+    app.button(key="fb_step10").click().run()
+    trainer = trainer_of(app)
+    W = trainer.params[0][0].copy()
+    app.select_slider(key="lr").set_value(0.05).run()
+    assert trainer_of(app) is trainer and trainer.config.lr == 0.05
+    np.testing.assert_array_equal(trainer.params[0][0], W)
+    app.slider(key="width").set_value(6).run()
+    rebuilt = trainer_of(app)
+    assert rebuilt is not trainer and rebuilt.iteration == 0 and rebuilt.params[0][0].shape == (6, 2)
+    assert any("rebuilt" in t.value for t in app.toast)
+
+
+def test_query_params_restore_settings_and_numbers():
+    at = new_app({"lr": "0.1", "layers": "3", "width": "5", "act": "ReLU", "ds": "XOR quadrants", "seed": "7"}).run()
+    assert not at.exception
+    cfg = trainer_of(at).config
+    assert (cfg.lr, cfg.hidden, cfg.activation, cfg.dataset, cfg.seed) == (0.1, (5, 5, 5), "relu", "xor_quadrants", 7)
+    at.button(key="fb_step").click().run()
+    again = new_app({"lr": "0.1", "layers": "3", "width": "5", "act": "ReLU", "ds": "XOR quadrants", "seed": "7"}).run()
+    again.button(key="fb_step").click().run()
+    np.testing.assert_array_equal(trainer_of(at).params[0][0], trainer_of(again).params[0][0])
+
+
+def test_bad_query_params_give_defaults_and_a_notice():
+    at = new_app({"lr": "banana", "layers": "99", "bogus": "1", "act": "<script>alert(1)</script>"}).run()
+    assert not at.exception
+    notice = " ".join(w.value for w in at.warning)
+    assert "banana" in notice and "Hidden layers" in notice and "bogus" in notice
+    assert "<script>" not in notice
+    cfg = trainer_of(at).config
+    assert cfg.lr == 1.0 and len(cfg.hidden) == 2 and cfg.activation == "tanh"
+
+
+def test_divergence_shows_the_message_and_keeps_finite_weights():
+    at = new_app({"lr": "10", "layers": "6", "width": "16", "act": "ReLU", "init": "He normal",
+                  "ds": "Plane (2-D regression)", "loss": "MSE"}).run()
+    for _ in range(4):
+        at.button(key="fb_step10").click().run()
+        assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Diverged at iteration" in errors and "lower the learning rate" in errors
+    trainer = trainer_of(at)
+    assert all(np.isfinite(W).all() for W, _ in trainer.params)
+    at.select_slider(key="lr").set_value(0.001).run()
+    at.button(key="fb_reset").click().run()
+    at.button(key="fb_step10").click().run()
+    assert not at.exception and trainer_of(at).diverged is None and trainer_of(at).iteration == 10
+
+
+def test_play_and_rewind(app):
+    app.button(key="fb_play").click().run()
+    assert not app.exception and trainer_of(app).iteration == 40
+    loss_20 = trainer_of(app).history.column("train_loss")[19]
+    app.slider(key="fb_rewind").set_value(20).run()
+    trainer = trainer_of(app)
+    assert trainer.iteration == 20 and trainer.history.last("train_loss") == loss_20
+    app.button(key="fb_step").click().run()
+    assert trainer_of(app).iteration == 21
+
+
+def test_reset_gives_the_same_initial_weights(app):
+    W0 = trainer_of(app).params[0][0].copy()
+    app.button(key="fb_step10").click().run()
+    app.button(key="fb_reset").click().run()
+    np.testing.assert_array_equal(trainer_of(app).params[0][0], W0)
+    assert trainer_of(app).iteration == 0
