@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine import BATCH_MODES, DATASETS, INITS, LOSSES, OPTIMIZERS, SCHEDULES, Config
+from engine import BATCH_MODES, DATASETS, LOSSES, OPTIMIZERS, SCHEDULES, Config
 
 LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0,
             10.0)
@@ -132,7 +132,8 @@ def url_problems(params: dict[str, str | list[str]]) -> list[str]:
         try:
             setting.parse(str(value))
         except ValueError as e:
-            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {setting.url_text(setting.default)}")
+            default = setting.url_text(setting.default)
+            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {default}")
     return problems
 
 

@@ -7,8 +7,20 @@ import pytest
 
 from engine import Config, Trainer
 from viz.equations import edge_equations, neuron_equations
-from viz.network import (EDGE, MID_TRACE, NODE, NODE_TRACE, WIDTH_BINS, Selection, animated_network, edge_hover,
-                         network_figure, node_values, parse_selection, phases)
+from viz.network import (
+    EDGE,
+    MID_TRACE,
+    NODE,
+    NODE_TRACE,
+    WIDTH_BINS,
+    Selection,
+    animated_network,
+    edge_hover,
+    network_figure,
+    node_values,
+    parse_selection,
+    phases,
+)
 from viz.theme import Style
 
 
