@@ -112,13 +112,13 @@ def live() -> None:
                  "scale, or turn on gradient clipping, then step again.")
     style = current_style()
     snaps = comp.snapshots()
-    st.plotly_chart(vv.gradient_flow_figure(comp, snaps, style), key="vg_flow")
+    st.plotly_chart(vv.gradient_flow_figure(comp, snaps, style), key="vg_flow", theme=None)
     st.caption("Read each line from right (output) to left (input): a line that falls steeply means the error "
                "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
                "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs.")
     view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
                                 required=True, key="vg_view", bind="query-params") or "sat"
-    st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig")
+    st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig", theme=None)
     st.caption(CAPTIONS[view])
 
 

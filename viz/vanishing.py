@@ -61,8 +61,11 @@ def layer_ticks(n_layers: int) -> tuple[np.ndarray, list[str]]:
 
 
 def ratio_text(snap: GradientSnapshot) -> str:
-    """Return 'first/last = …' for the mean |δ| of the first and last hidden layers."""
-    return f"first/last = {fmt(first_last_ratio(snap.mean_abs_delta), 3)}"
+    """Return 'first/last = …' for the mean |δ| of the first and last hidden layers ('δ = 0 …' when all vanish)."""
+    per_layer = snap.mean_abs_delta
+    if not np.any(per_layer):
+        return "δ = 0 in every layer"
+    return f"first/last = {fmt(first_last_ratio(per_layer), 3)}"
 
 
 def gradient_flow_figure(comparison: Comparison, snaps: Snaps, style: Style, height: int = 460) -> go.Figure:
@@ -169,7 +172,7 @@ def histograms_figure(snaps: Snaps, style: Style, bins: int = 40) -> go.Figure:
     fig.update_xaxes(title_text="value", col=1, row=len(names))
     fig.update_xaxes(title_text="log10 |δ|  (left = smaller)", col=2, row=len(names))
     apply_layout(fig, style, height=80 + 250 * len(names))
-    fig.update_annotations(font_size=style.font + 1)
+    fig.update_annotations(font_size=style.title)
     fig.update_layout(legend={"title": {"text": "hidden layer"}}, margin={"t": 40})
     return fig
 
@@ -192,7 +195,7 @@ def saturation_figure(snaps: Snaps, style: Style, height: int = 380) -> go.Figur
     fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=2)
     apply_layout(fig, style, height=height)
-    fig.update_annotations(font_size=style.font + 1)
+    fig.update_annotations(font_size=style.title)
     fig.update_layout(barmode="group", margin={"t": 50})
     return fig
 

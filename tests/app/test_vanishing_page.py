@@ -1,0 +1,131 @@
+"""The vanishing-gradients page in AppTest: every init runs, Step / Step ×N / Play move all nets together."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import Config
+from engine.diagnostics import Comparison
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/vanishing_gradients.py"
+#: the page's defaults, as a Config
+DEFAULT = Config(dataset="circle", n_samples=200, test_ratio=0.0, hidden=(32,) * 6, loss="half_sse", init="standard",
+                 seed=1, lr=1.0)
+
+
+@pytest.fixture
+def at():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _iterations(app) -> list[int]:
+    return [t.iteration for t in app.session_state["vg_comparison"].trainers.values()]
+
+
+def _y(trace: dict) -> np.ndarray:
+    y = trace["y"]
+    if isinstance(y, dict):  # plotly ships NumPy arrays as typed binary
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+    return np.array(y, dtype=np.float64)
+
+
+def _flow(app) -> dict:
+    return json.loads(app.get("plotly_chart")[0].proto.spec)
+
+
+def _texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+@pytest.mark.parametrize("init", ["standard", "xavier_uniform", "xavier_normal", "he_normal", "uniform01"])
+def test_page_runs_with_each_init_and_plots_the_engine_numbers(at, init):
+    at.selectbox(key="vg_init").set_value(init).run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = Comparison(DEFAULT.replace(init=init)).snapshots()
+    traces = {t["legendgroup"]: t for t in _flow(at)["data"] if t.get("name")}
+    assert list(traces) == ["sigmoid", "tanh", "relu"]
+    for name, snap in expected.items():
+        shown = snap.mean_abs_delta
+        np.testing.assert_allclose(_y(traces[name]), np.where(shown > 0, shown, np.nan), rtol=1e-12)
+    if init == "uniform01":
+        # all-positive weights and biases grow ReLU activations until the sigmoid output is exactly 1.0
+        assert "δ = 0 in every layer" in traces["relu"]["name"]
+        assert "first/last = 8.0e-20" in traces["sigmoid"]["name"]
+
+
+def test_iteration_zero_already_shows_sigmoid_delta_shrinking(at):
+    sigmoid = next(t for t in _flow(at)["data"] if t.get("legendgroup") == "sigmoid")
+    mean_abs_delta = _y(sigmoid)
+    assert mean_abs_delta[0] < mean_abs_delta[5] / 1000   # hidden layer 1 vs hidden layer 6
+    assert "first/last = " in sigmoid["name"]
+
+
+def test_step_and_step_n_advance_all_networks_together(at):
+    at.button(key="vg_step").click().run()
+    assert _iterations(at) == [1, 1, 1]
+    at.selectbox(key="vg_stepn_n").set_value(10).run()
+    at.button(key="vg_stepn").click().run()
+    assert not at.exception
+    assert _iterations(at) == [11, 11, 11]
+    assert "iteration 11" in _texts(at.markdown)
+    losses = [t for t in _flow(at)["data"] if t.get("xaxis") == "x3"]
+    assert [len(_y(t)) for t in losses] == [11, 11, 11]
+    at.button(key="vg_reset").click().run()
+    assert _iterations(at) == [0, 0, 0]
+
+
+def test_live_settings_keep_the_weights_and_rebuilds_say_why(at):
+    at.button(key="vg_step").click().run()
+    at.select_slider(key="vg_lr").set_value(0.1).run()
+    assert _iterations(at) == [1, 1, 1] and at.session_state["vg_comparison"].config.lr == 0.1
+    at.slider(key="vg_depth").set_value(4).run()
+    assert _iterations(at) == [0, 0, 0]
+    assert "because these changed: hidden" in _texts(at.info)
+
+
+def test_play_runs_frames_and_pause_stops(at):
+    at.button(key="vg_play").click().run()
+    assert not at.exception
+    assert at.session_state["vg_playing"] is True
+    assert _iterations(at) == [5, 5, 5]   # the full rerun after the click draws the first frame
+    at.button(key="vg_play").click().run()
+    assert at.session_state["vg_playing"] is False
+    at.run()
+    assert _iterations(at) == [5, 5, 5]
+
+
+def _diverging(at):
+    at.multiselect(key="vg_acts").set_value(["relu", "sigmoid"]).run()
+    at.selectbox(key="vg_loss").set_value("bce").run()
+    at.select_slider(key="vg_scale").set_value(8.0).run()
+    at.slider(key="vg_width").set_value(16).run()
+    at.slider(key="vg_depth").set_value(12).run()
+    at.slider(key="vg_n").set_value(50).run()
+
+
+def test_a_diverged_network_says_where_and_play_stops(at):
+    _diverging(at)
+    at.button(key="vg_play").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["vg_playing"] is False
+    assert "Play stopped: ReLU diverged at iteration 2." in _texts(at.warning)
+    assert "ReLU diverged at iteration 2" in _texts(at.error)
+    at.button(key="vg_step").click().run()
+    assert _iterations(at) == [1, 3]   # the diverged net keeps its last finite weights, the other goes on
+
+
+def test_no_activation_chosen_is_a_plain_warning(at):
+    at.multiselect(key="vg_acts").set_value([]).run()
+    assert not at.exception
+    assert "Choose at least one activation" in _texts(at.warning)
