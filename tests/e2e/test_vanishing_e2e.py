@@ -36,10 +36,13 @@ def _iteration(page) -> int:
     return int(re.search(r"iteration (\d+)", text).group(1))
 
 
+SHOWS_ITERATION = """(k) => new RegExp('iteration ' + k + '(?!\\\\d)')
+    .test(document.querySelector('[data-testid=stMain]').innerText)
+  && !document.querySelector('[data-testid=stStatusWidget]')"""
+
+
 def _wait_iteration(page, k: int) -> None:
-    page.wait_for_function(
-        "(k) => new RegExp('iteration ' + k + '(?!\\\\d)').test(document.querySelector('[data-testid=stMain]').innerText)"
-        " && !document.querySelector('[data-testid=stStatusWidget]')", arg=k)
+    page.wait_for_function(SHOWS_ITERATION, arg=k)
 
 
 @pytest.mark.e2e

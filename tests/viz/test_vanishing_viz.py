@@ -62,7 +62,7 @@ def test_heatmap_columns_thin_long_runs_but_keep_both_ends():
 
 
 def test_histograms_are_shares_per_layer(stepped):
-    comp, snaps = stepped
+    _, snaps = stepped
     fig = vv.histograms_figure(snaps, STYLE)
     hidden = len(CFG.hidden)
     assert len(fig.data) == 3 * 2 * hidden
@@ -73,7 +73,7 @@ def test_histograms_are_shares_per_layer(stepped):
 
 
 def test_saturation_bars_are_the_engine_fractions(stepped):
-    comp, snaps = stepped
+    _, snaps = stepped
     fig = vv.saturation_figure(snaps, STYLE)
     for name, snap in snaps.items():
         sat, dead = _traces(fig, legendgroup=name)
