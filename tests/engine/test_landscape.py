@@ -1,0 +1,264 @@
+"""Loss landscape engine: closed-form surfaces, exact centre, filter normalisation, projections, PCA, runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import engine.landscape as lsc
+from engine import Config, Trainer
+from engine.landscape import (
+    Directions,
+    LossModel,
+    current_loss,
+    filter_normalise,
+    grid_axis,
+    interpolation,
+    param_names,
+    pca_directions,
+    project,
+    random_directions,
+    sampled_path,
+    side_by_side,
+    slice_1d,
+    surface,
+    view,
+    weight_directions,
+)
+from engine.network import data_loss
+from engine.optim import regularization
+
+LINEAR = Config(dataset="plane", n_samples=40, hidden=(), loss="half_sse", seed=3)
+
+
+def _weights(trainer):
+    return [W for W, _ in trainer.params]
+
+
+def test_linear_half_sse_surface_is_the_analytic_quadratic_with_rows_y():
+    """L(θ + x·d1 + y·d2) = mean ½(r0 − x·g1 − y·g2)² + ½λ2‖W(x, y)‖², on a 7 × 5 grid (Z is 5 × 7)."""
+    t = Trainer(LINEAR.replace(l2=0.1))
+    t.run(3)
+    model = LossModel.of(t)
+    dirs = random_directions(model, t.param_vector(), seed=5, include_biases=True)
+    xs, ys = np.linspace(-1.5, 2.0, 7), np.linspace(-0.5, 0.8, 5)
+    Z = surface(t, dirs, (xs, ys))
+    assert Z.shape == (5, 7)
+
+    (W, b), = t.params
+    (dW1, db1), = model.unflatten(dirs.d1)
+    (dW2, db2), = model.unflatten(dirs.d2)
+    X, y = t.split.X_train, t.split.y_train[:, 0]
+    r0, g1, g2 = y - (X @ W[0] + b[0]), X @ dW1[0] + db1[0], X @ dW2[0] + db2[0]
+    gx, gy = np.meshgrid(xs, ys)   # gx[j, i] = xs[i], gy[j, i] = ys[j]
+    data = (0.5 * r0**2).mean() - (r0 * g1).mean() * gx - (r0 * g2).mean() * gy \
+        + 0.5 * (g1**2).mean() * gx**2 + 0.5 * (g2**2).mean() * gy**2 + (g1 * g2).mean() * gx * gy
+    penalty = 0.5 * 0.1 * ((W[0][None, None] + gx[..., None] * dW1[0] + gy[..., None] * dW2[0]) ** 2).sum(-1)
+    np.testing.assert_allclose(Z, data + penalty, rtol=1e-12, atol=1e-14)
+    # orientation, checked point by point: column i is x, row j is y
+    assert Z[4, 0] == pytest.approx(float((data + penalty)[4, 0]), rel=1e-12)
+    assert not np.allclose(Z, (data + penalty).T.reshape(Z.shape))
+
+
+@pytest.mark.parametrize("cfg", [
+    Config(),
+    Config(hidden=(8, 8), l1=0.003, l2=0.01),
+    Config(activation="relu", dataset="moons", l1=0.01),
+    Config(activation="sigmoid", dataset="spiral3", l2=0.1),
+    Config(dataset="sine", loss="half_sse", batch_mode="mini"),
+    Config(dataset="plane", loss="mse", activation="leaky_relu"),
+])
+def test_centre_of_the_grid_is_the_trainers_loss_exactly(cfg):
+    """Z at (0, 0) is bit-for-bit the train loss the trainer reported + the same regularization penalty."""
+    t = Trainer(cfg)
+    t.run(7)
+    expected = t.history.last("train_loss") + regularization(_weights(t), cfg.l1, cfg.l2)[0]
+    _, path = sampled_path(t)
+    for dirs in (pca_directions(path, path[-1]), random_directions(LossModel.of(t), path[-1], 1),
+                 weight_directions(path[-1], t.sizes, 0, 3)):
+        Z = surface(t, dirs, (grid_axis(0.7, 21), grid_axis(0.3, 11)))
+        assert Z[5, 10] == expected
+    assert current_loss(t) == expected
+
+
+def test_centre_at_iteration_zero_is_the_initial_loss_exactly():
+    t = Trainer(Config(l2=0.03))
+    start = data_loss(t.net, t.params, t.split.X_train, t.split.y_train) + regularization(_weights(t), 0, 0.03)[0]
+    assert current_loss(t) == start
+
+
+def test_grid_axis_is_symmetric_with_an_exact_zero():
+    for n in (21, 41, 51, 81):
+        g = grid_axis(0.3, n)
+        assert g[n // 2] == 0.0 and g[0] == -0.3 and g[-1] == 0.3
+        np.testing.assert_array_equal(g, -g[::-1])
+
+
+def test_weight_plane_moves_exactly_the_two_chosen_weights():
+    t = Trainer(Config())
+    t.run(5)
+    names = param_names(t.sizes)
+    first, second = names.index("w[2][3,1]"), names.index("b[1][2]")
+    dirs = weight_directions(t.param_vector(), t.sizes, first, second)
+    assert dirs.labels == ("w[2][3,1]", "b[1][2]")
+    assert dirs.origin == (t.params[1][0][2, 0], t.params[0][1][1])
+    xs, ys = np.array([-0.4, 0.0, 0.9]), np.array([0.25, -1.0])
+    Z = surface(t, dirs, (xs, ys))
+    for j, yv in enumerate(ys):
+        for i, xv in enumerate(xs):
+            params = [(W.copy(), b.copy()) for W, b in t.params]
+            params[1][0][2, 0] += xv
+            params[0][1][1] += yv
+            assert Z[j, i] == pytest.approx(data_loss(t.net, params, t.split.X_train, t.split.y_train), rel=1e-13)
+
+
+def test_filter_normalised_rows_have_the_norm_of_the_weight_rows():
+    t = Trainer(Config(hidden=(5, 3)))
+    t.run(4)
+    model = LossModel.of(t)
+    for biases in (False, True):
+        dirs = random_directions(model, t.param_vector(), seed=9, include_biases=biases)
+        for d in (dirs.d1, dirs.d2):
+            for (dW, db), (W, b) in zip(model.unflatten(d), t.params):
+                if biases:
+                    np.testing.assert_allclose(np.linalg.norm(np.c_[dW, db], axis=1),
+                                               np.linalg.norm(np.c_[W, b], axis=1), rtol=1e-12)
+                else:
+                    np.testing.assert_allclose(np.linalg.norm(dW, axis=1), np.linalg.norm(W, axis=1), rtol=1e-12)
+                    assert not db.any()
+    same = random_directions(model, t.param_vector(), seed=9)
+    other = random_directions(model, t.param_vector(), seed=10)
+    np.testing.assert_array_equal(same.d1, random_directions(model, t.param_vector(), seed=9).d1)
+    assert not np.allclose(same.d1, other.d1)
+
+
+def test_filter_normalise_keeps_a_zero_row_zero_and_all_zero_weights_are_refused():
+    W = np.array([[3.0, 4.0], [0.0, 0.0]])
+    (dW, db), = filter_normalise([(np.ones((2, 2)), np.ones(2))], [(W, np.zeros(2))], include_biases=False)
+    assert not db.any()
+    np.testing.assert_allclose(dW, [[5 / np.sqrt(2)] * 2, [0.0, 0.0]])
+    t = Trainer(Config(init="zeros"))
+    with pytest.raises(ValueError, match="all weights are zero"):
+        random_directions(LossModel.of(t), t.param_vector(), seed=1)
+
+
+def test_straight_path_projects_onto_a_straight_line_and_in_plane_points_exactly():
+    rng = np.random.default_rng(0)
+    P = 37
+    center, d1, d2 = rng.normal(size=(3, P))   # not orthogonal, not unit: least squares is needed
+    dirs = Directions("random", center, d1, d2, ("a", "b"))
+    start, v = rng.normal(size=(2, P))
+    line = start + np.linspace(0, 3, 25)[:, None] * v
+    c = project(line, dirs)
+    steps = np.diff(c, axis=0)
+    np.testing.assert_allclose(steps[:, 0] * steps[0, 1] - steps[:, 1] * steps[0, 0], 0.0, atol=1e-10)
+    coords = rng.normal(size=(6, 2))
+    np.testing.assert_allclose(project(center + coords @ np.stack([d1, d2]), dirs), coords, rtol=1e-10, atol=1e-12)
+
+
+def test_pca_of_a_path_in_a_plane_explains_everything_and_fits_it():
+    rng = np.random.default_rng(1)
+    basis = np.linalg.qr(rng.normal(size=(20, 2)))[0].T
+    t = np.linspace(0, 1, 30)
+    path = 5.0 + np.c_[3 * t, np.sin(4 * t)] @ basis
+    dirs = pca_directions(path, path[-1])
+    assert sum(dirs.explained) == pytest.approx(1.0, abs=1e-12)
+    assert dirs.explained[0] >= dirs.explained[1] > 0
+    np.testing.assert_allclose(np.stack([dirs.d1, dirs.d2]) @ np.stack([dirs.d1, dirs.d2]).T, np.eye(2), atol=1e-12)
+    coords = project(path, dirs)
+    np.testing.assert_allclose(dirs.center + coords @ np.stack([dirs.d1, dirs.d2]), path, atol=1e-10)
+    assert (coords[0] <= 0).all() and np.all(coords[-1] == 0)
+    assert "% of variance" in dirs.labels[0]
+
+
+def test_pca_ratios_of_a_real_path_sum_to_at_most_one_and_short_paths_are_refused():
+    t = Trainer(Config(batch_mode="mini"))
+    t.run(30)
+    _, path = sampled_path(t)
+    dirs = pca_directions(path, path[-1])
+    assert 0 < sum(dirs.explained) <= 1.0 + 1e-12
+    with pytest.raises(ValueError, match="at least three points"):
+        pca_directions(path[:2], path[1])
+    line = path[0] + np.linspace(0, 1, 5)[:, None] * (path[-1] - path[0])
+    with pytest.raises(ValueError, match="straight line"):
+        pca_directions(line, line[-1])
+
+
+def test_sampled_path_matches_params_at_and_keeps_the_played_steps():
+    t = Trainer(Config())
+    t.run(25)
+    its, path = sampled_path(t, max_points=6, dense_from=20)
+    assert its[0] == 0 and its[-1] == 25 and set(range(20, 26)) <= set(its.tolist())
+    np.testing.assert_array_equal(path[-1], t.param_vector())
+    k = int(its[2])
+    np.testing.assert_array_equal(path[2], np.concatenate([x.ravel() for p in t.params_at(k) for x in p]))
+    assert t.iteration == 25
+
+
+def test_slice_and_interpolation_pass_through_their_end_points():
+    t = Trainer(Config(l2=0.01))
+    start = t.param_vector()
+    t.run(12)
+    dirs = random_directions(LossModel.of(t), t.param_vector(), 2)
+    ts = np.array([-0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(slice_1d(t, dirs, ts), surface(t, dirs, (ts, [0.0]))[0])
+    alphas = np.array([0.0, 1.0])
+    ends = interpolation(t, start, t.param_vector(), alphas)
+    assert ends[0] == current_loss(Trainer(Config(l2=0.01)))
+    assert ends[1] == pytest.approx(current_loss(t), rel=1e-14)
+
+
+def test_chunked_evaluation_equals_one_chunk_and_reports_progress(monkeypatch):
+    t = Trainer(Config())
+    t.run(3)
+    dirs = random_directions(LossModel.of(t), t.param_vector(), 4)
+    grid = (grid_axis(1.0, 21), grid_axis(1.0, 21))
+    whole = surface(t, dirs, grid)
+    monkeypatch.setattr(lsc, "CHUNK_BYTES", 1)   # one grid point per chunk
+    seen = []
+    np.testing.assert_array_equal(surface(t, dirs, grid, on_progress=lambda d, n: seen.append((d, n))), whole)
+    assert seen[0] == (1, 441) and seen[-1] == (441, 441)
+
+
+def test_far_corners_can_overflow_without_warnings():
+    t = Trainer(Config(activation="relu", loss="mse", dataset="plane"))
+    dirs = random_directions(LossModel.of(t), t.param_vector(), 1)
+    Z = surface(t, dirs, (grid_axis(1e200, 5), grid_axis(1e200, 5)))
+    assert Z[2, 2] == current_loss(t) and not np.isfinite(Z).all()
+
+
+def test_view_falls_back_to_random_before_two_steps_then_uses_pca():
+    t = Trainer(Config())
+    ls, note = view(t, 0, "pca", 21, None, seed=1)
+    assert ls.directions.kind == "random" and "three points" in note
+    t.run(6)
+    ls, note = view(t, 6, "pca", 21, None, seed=1)
+    assert note is None and ls.directions.kind == "pca"
+    assert ls.point == (0.0, 0.0, current_loss(t))
+    path = ls.paths[0]
+    np.testing.assert_array_equal(path.iterations, np.arange(7))
+    reach = np.abs(path.coords).max(axis=0) * lsc.AUTO_MARGIN   # the whole path with a margin,
+    np.testing.assert_allclose([ls.xs[-1], ls.ys[-1]], [reach[0], max(reach[1], lsc.MIN_ASPECT * reach[0])],
+                               rtol=1e-12)                           # y no flatter than MIN_ASPECT of x
+    assert path.heights[-1] == current_loss(t)
+    past, _ = view(t, 3, "weights", 21, 0.5, seed=1)
+    assert past.point[:2] == (t.params_at(3)[0][0][0, 0], t.params_at(3)[0][0][0, 1])
+    assert past.xs[0] == pytest.approx(past.point[0] - 0.5)
+
+
+def test_runs_side_by_side_start_together_and_train_the_same_epochs():
+    cfg = Config(n_samples=40, lr=0.5)
+    t = Trainer(cfg)
+    runs, ls = side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 2, 21)
+    assert [r.label for r in runs] == ["Full batch", "Mini-batch", "SGD (one sample)"]
+    start = t.param_vector()
+    for r in runs:
+        np.testing.assert_array_equal(r.path[0], start)
+        assert r.epochs[-1] == 2.0
+    assert [r.iterations[-1] for r in runs] == [2, 2 * 2, 2 * 32]   # 32 training samples, B = 16 and 1
+    alone = Trainer(cfg)
+    alone.run(2)
+    np.testing.assert_array_equal(runs[0].train_loss[1:], alone.history.column("train_loss"))
+    np.testing.assert_array_equal(runs[0].path[-1], alone.param_vector())
+    assert [p.label for p in ls.paths] == [r.label for r in runs]
+    assert ls.directions.kind == "pca" and sum(ls.directions.explained) <= 1 + 1e-12
