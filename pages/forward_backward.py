@@ -49,10 +49,13 @@ with graph_col:
         fig = network_figure(trace, style, phase=phase, edge_quantity=quantity, sample=sample,
                              input_names=trainer.dataset.feature_names, output_names=trainer.dataset.target_names
                              if trainer.dataset.task == "regression" else None)
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="fb_net")
-        picked = parse_selection(event)
+        # a fresh chart key after each click clears Plotly's selection dimming; the pick lives in session state
+        chart_key = f"fb_net_{st.session_state.get('fb_clicks', 0)}"
+        picked = parse_selection(st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=chart_key))
         if picked is not None:
             st.session_state["fb_selected"] = picked
+            st.session_state["fb_clicks"] = st.session_state.get("fb_clicks", 0) + 1
+            st.rerun()
 with panel_col:
     selection_panel(trainer, trace, st.session_state.get("fb_selected"), sample)
 

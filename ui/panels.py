@@ -29,7 +29,8 @@ def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection | None, s
         for line in neuron_equations(trace, trainer.net, sel.layer, sel.j, s):
             st.latex(line)
     elif sel.kind == "edge" and 1 <= sel.layer <= L:
-        what = "bias" if sel.k < 0 else f"weight from neuron {sel.k + 1} to neuron {sel.j + 1}"
+        source = f"input x{sel.k + 1}" if sel.layer == 1 else f"neuron {sel.k + 1} of layer {sel.layer - 1}"
+        what = f"bias of neuron {sel.j + 1}" if sel.k < 0 else f"weight from {source} to neuron {sel.j + 1}"
         st.markdown(f"#### Layer {sel.layer}: {what} — whole batch (B = {trace.x.shape[0]})")
         for line in edge_equations(trace, trainer.config, sel.layer, sel.j, sel.k):
             st.latex(line)

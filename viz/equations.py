@@ -15,6 +15,8 @@ MAX_TERMS = 6
 def tex_num(value: float, digits: int = 4) -> str:
     """Return a number as LaTeX: 0.1234, −1.2×10^{−5}, or — for NaN/inf; negatives in parentheses-free form."""
     text = fmt(value, digits)
+    if "e" not in text and "." in text:
+        text = text.rstrip("0").rstrip(".") if abs(float(value)) >= 1e-3 else text
     if "e" in text:
         mant, exp = text.split("e")
         return rf"{mant}\times10^{{{int(exp)}}}"
@@ -27,10 +29,19 @@ def _p(value: float, digits: int = 4) -> str:
     return f"({t})" if t.startswith("-") else t
 
 
-def _sum_terms(terms: list[str]) -> str:
+def _aligned(lhs: str, steps: list[str]) -> str:
+    """Return lhs = step 1 = step 2 … as an aligned block, one step per line (fits a narrow panel)."""
+    body = r" \\ ".join(("" if i == 0 else "&") + f"= {step}" if i else f"{lhs} &= {step}"
+                          for i, step in enumerate(steps))
+    return rf"\begin{{aligned}}{body}\end{{aligned}}"
+
+
+def _sum_terms(terms: list[str], per_line: int = 2) -> str:
+    """Return terms joined by +, at most MAX_TERMS of them, breaking the aligned line every per_line terms."""
     if len(terms) > MAX_TERMS:
         terms = [*terms[: MAX_TERMS - 2], r"\cdots", terms[-1]]
-    return " + ".join(terms)
+    chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
+    return r" \\ &\qquad + ".join(chunks)
 
 
 _F_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}",
@@ -48,8 +59,9 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     act = net.act(layer - 1, L)
     z, a, d = lt.z[s, j], lt.a[s, j], lt.delta[s, j]
     terms = [f"{_p(w)}\\cdot{_p(x)}" for w, x in zip(lt.W[j], a_prev)]
-    lines = [rf"z_{{{j + 1}}}^{{({layer})}} = \sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}"
-             rf" = {_sum_terms([*terms, _p(lt.b[j])])} = {tex_num(z)}",
+    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}",
+                      [rf"\sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}", _sum_terms([*terms, _p(lt.b[j])]),
+                       tex_num(z)]),
              rf"a_{{{j + 1}}}^{{({layer})}} = {_F_TEX[act.name]}({tex_num(z)}) = {tex_num(a)}"]
     fprime = act.df(lt.z[s:s + 1], lt.a[s:s + 1])[0, j] if act.name != "softmax" else float("nan")
     if layer == L:
@@ -59,14 +71,15 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
                          rf"\quad(\text{{{net.loss.label}}}\text{{ fused with }}{_F_TEX[act.name]})")
         else:
             dl = net.loss.dloss_da(lt.a[s:s + 1], trace.y[s:s + 1])[0, j]
-            lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = \frac{{\partial \ell}}{{\partial a}}\,f'(z)"
-                         rf" = {_p(dl, 5)}\cdot{_p(fprime, 5)} = {tex_num(d, 5)}")
+            lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
+                                  [r"\frac{\partial \ell}{\partial a}\,f'(z)", rf"{_p(dl, 5)}\cdot{_p(fprime, 5)}",
+                                   tex_num(d, 5)]))
         return lines
     nxt = trace.layers[layer]
     back = [f"{_p(w)}\\cdot{_p(dn, 5)}" for w, dn in zip(nxt.W[:, j], nxt.delta[s])]
-    lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = \Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}"
-                 rf"\delta_m^{{({layer + 1})}}\Big) f'(z) = \big({_sum_terms(back)}\big)\cdot{_p(fprime, 5)}"
-                 rf" = {tex_num(d, 5)}")
+    lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
+                          [rf"\Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}\delta_m^{{({layer + 1})}}\Big) f'(z)",
+                           rf"\big({_sum_terms(back)}\big)\cdot{_p(fprime, 5)}", tex_num(d, 5)]))
     return lines
 
 
@@ -89,8 +102,8 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
     else:
         middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}\,a_{{{k + 1},i}}"
     lhs = rf"\frac{{\partial L}}{{\partial {name}}}"
-    lines = [rf"{lhs} = \operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,"
-             rf"{'1' if bias else f'a_{{{k + 1}}}'}\big) = {middle} = {tex_num(data_grad, 6)}"]
+    lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,{'1' if bias else f'a_{{{k + 1}}}'}\big)",
+                            middle, tex_num(data_grad, 6)])]
     if not bias and (cfg.l1 or cfg.l2):
         lines.append(rf"{lhs} \mathrel{{+}}= \lambda_2 w + \lambda_1\operatorname{{sign}}(w)"
                      rf" = {tex_num(g - data_grad, 5)}\ \Rightarrow\ {tex_num(g, 6)}")
@@ -98,7 +111,8 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
     if bias and not cfg.train_biases:
         lines.append(r"\Delta b = 0\quad(\text{biases are frozen})")
     elif plain_sgd:
-        lines.append(rf"\Delta {name} = -\eta\,{lhs} = -{_p(trace.lr)}\cdot{_p(g, 6)} = {tex_num(u, 6)}")
+        lines.append(_aligned(rf"\Delta {name}", [rf"-\eta\,{lhs}", rf"-{_p(trace.lr)}\cdot{_p(g, 6)}",
+                                                   tex_num(u, 6)]))
     else:
         how = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}[cfg.optimizer]
         clip = ", after clipping" if (cfg.clip_norm or cfg.clip_value) else ""

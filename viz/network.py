@@ -224,7 +224,8 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
                              "tickfont": {"size": style.font}, "len": 0.8}},
         customdata=np.c_[np.full(len(x), NODE), col_of, j_of, np.full(len(x), -1)],
         hovertext=[_node_hover(trace, int(c), int(j), sample) for c, j in zip(col_of, j_of)],
-        hoverinfo="text", showlegend=False, name="neurons"))
+        hoverinfo="text", showlegend=False, name="neurons",
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
     # grey out the columns not reached in this phase with a translucent overlay of grey markers
     fig.add_trace(go.Scatter(x=x[~active], y=y[~active], mode="markers", hoverinfo="skip", showlegend=False,
                              marker={"size": style.node, "color": "#e6e6e6", "line": {"width": 2, "color": "#999"}}))
@@ -241,7 +242,8 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
         customdata=np.c_[np.full(len(mx), EDGE), edges["layer"], edges["j"], edges["k"]],
         hovertext=[edge_hover(trace, int(l), int(j), int(k))
                    for l, j, k in zip(edges["layer"], edges["j"], edges["k"])],
-        hoverinfo="text", showlegend=False, name="edges"))
+        hoverinfo="text", showlegend=False, name="edges",
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
     _bias_nodes(fig, sizes, style)
     _column_titles(fig, sizes, style, input_names, output_names)
     apply_layout(fig, style, height=height)
@@ -292,6 +294,10 @@ def parse_selection(event) -> Selection | None:
     points = sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)
     for point in points or []:
         data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, dict):
+            # the browser may send an array as an object keyed "0", "1", …
+            data = [data[k] for k in sorted(data, key=lambda s: int(s))] if all(
+                str(k).isdigit() for k in data) else None
         if data is None or len(data) < 4:
             continue
         kind, layer, j, k = (round(float(v)) for v in data[:4])

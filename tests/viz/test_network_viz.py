@@ -86,6 +86,8 @@ def test_click_mapping():
     edge = {"selection": {"points": [{"customdata": [EDGE, 2, 0, -1]}]}}
     assert parse_selection(node) == Selection("node", 1, 2)
     assert parse_selection(edge) == Selection("edge", 2, 0, -1)
+    assert parse_selection({"selection": {"points": [{"customdata": {"0": 0, "1": 2, "2": 1, "3": -1}}]}}) == \
+        Selection("node", 2, 1)
     assert parse_selection({"selection": {"points": [{"x": 1}]}}) is None
     assert parse_selection(None) is None
     assert parse_selection({"selection": {"points": []}}) is None
