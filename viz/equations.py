@@ -59,9 +59,8 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     act = net.act(layer - 1, L)
     z, a, d = lt.z[s, j], lt.a[s, j], lt.delta[s, j]
     terms = [f"{_p(w)}\\cdot{_p(x)}" for w, x in zip(lt.W[j], a_prev)]
-    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}",
-                      [rf"\sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}", _sum_terms([*terms, _p(lt.b[j])]),
-                       tex_num(z)]),
+    symbolic = rf"\sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}"
+    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}", [symbolic, _sum_terms([*terms, _p(lt.b[j])]), tex_num(z)]),
              rf"a_{{{j + 1}}}^{{({layer})}} = {_F_TEX[act.name]}({tex_num(z)}) = {tex_num(a)}"]
     fprime = act.df(lt.z[s:s + 1], lt.a[s:s + 1])[0, j] if act.name != "softmax" else float("nan")
     if layer == L:
@@ -102,8 +101,9 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
     else:
         middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}\,a_{{{k + 1},i}}"
     lhs = rf"\frac{{\partial L}}{{\partial {name}}}"
-    lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,{'1' if bias else f'a_{{{k + 1}}}'}\big)",
-                            middle, tex_num(data_grad, 6)])]
+    source = "1" if bias else f"a_{{{k + 1}}}"
+    lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,{source}\big)", middle,
+                            tex_num(data_grad, 6)])]
     if not bias and (cfg.l1 or cfg.l2):
         lines.append(rf"{lhs} \mathrel{{+}}= \lambda_2 w + \lambda_1\operatorname{{sign}}(w)"
                      rf" = {tex_num(g - data_grad, 5)}\ \Rightarrow\ {tex_num(g, 6)}")
