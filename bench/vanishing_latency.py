@@ -4,7 +4,7 @@ Both pages are open in the same browser against one `streamlit run app.py`; clic
 drift hits both alike. A click's latency is the time from the click to the last DOM change it caused (Plotly
 drawing included), found with a MutationObserver once the page has been quiet for QUIET_MS.
 
-Run: .venv/bin/python bench/vanishing_latency.py [--clicks 15]
+Run: .venv/bin/python bench/vanishing_latency.py [--clicks 15] [--view "Histograms per layer"]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,14 +59,15 @@ def click_step(page, button_key: str, iteration: int) -> float:
     return float(page.evaluate(LATENCY))
 
 
-def measure(url: str, clicks: int, warmup: int = 2) -> tuple[list[float], list[float]]:
+def measure(url: str, clicks: int, view: str = "", warmup: int = 2) -> tuple[list[float], list[float]]:
     """Return (main-page latencies, vanishing-page latencies) in ms, clicks alternating between the pages."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         main = open_page(browser, url + "/")
-        vanishing = open_page(browser, url + VANISHING_QUERY)
+        query = VANISHING_QUERY + (f"&vg_view={quote_plus(view)}" if view else "")
+        vanishing = open_page(browser, url + query)
         times: dict[str, list[float]] = {"main": [], "vanishing": []}
         for i in range(1, warmup + clicks + 1):
             for name, page, key in (("main", main, "fb_step"), ("vanishing", vanishing, "vg_step")):
@@ -80,17 +82,19 @@ def main() -> None:
     """Print the median click → redraw of both pages and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=15)
+    parser.add_argument("--view", default="", help="detail view under the headline figure (default: saturation)")
     args = parser.parse_args()
     proc, url = start_server()
     try:
-        main_ms, vg_ms = measure(url, args.clicks)
+        main_ms, vg_ms = measure(url, args.clicks, args.view)
     finally:
         stop_server(proc)
     m, v = statistics.median(main_ms), statistics.median(vg_ms)
-    print(f"main page Step            : median {m:6.0f} ms  (min {min(main_ms):.0f}, max {max(main_ms):.0f})")
-    print(f"vanishing page Step (3×8×32, N=500): median {v:6.0f} ms  (min {min(vg_ms):.0f}, max {max(vg_ms):.0f})")
+    label = f"vanishing page Step (3×8×32, N=500, view: {args.view or 'default'})"
+    print(f"{'main page Step':<58}: median {m:5.0f} ms  (min {min(main_ms):.0f}, max {max(main_ms):.0f})")
+    print(f"{label:<58}: median {v:5.0f} ms  (min {min(vg_ms):.0f}, max {max(vg_ms):.0f})")
     verdict = "OK" if v <= TARGET_RATIO * m else "OVER TARGET"
-    print(f"ratio vanishing / main    : {v / m:.2f}×  (target ≤ {TARGET_RATIO}×) {verdict}")
+    print(f"{'ratio vanishing / main':<58}: {v / m:.2f}×  (target ≤ {TARGET_RATIO}×) {verdict}")
 
 
 if __name__ == "__main__":

@@ -129,11 +129,15 @@ config, activations = setup()
 if not activations:
     st.warning("Choose at least one activation in the sidebar to compare.")
     st.stop()
+previous = st.session_state.get(KEY)
 try:
-    comparison, rebuilt = comparison_for(st.session_state.get(KEY), config, activations)
+    comparison, rebuilt = comparison_for(previous, config, activations)
 except ValueError as err:
+    if previous is None:
+        st.error(f"These settings don't work together: {err}.")
+        st.stop()
     st.error(f"These settings don't work together: {err}. The previous networks are kept.")
-    st.stop()
+    comparison, rebuilt = previous, []
 st.session_state[KEY] = comparison
 if rebuilt:
     st.info("Networks rebuilt (new weights, iteration 0) because these changed: " + ", ".join(rebuilt))
