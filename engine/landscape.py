@@ -30,6 +30,7 @@ CHUNK_BYTES = 24 * 2**20      # working memory of one chunk of grid points
 MAX_PATH_POINTS = 200
 AUTO_MARGIN = 1.3             # auto span = this × the farthest path point
 MIN_ASPECT = 0.3              # an auto-spanned axis is at least this fraction of the other
+BLOW_UP = 1e3                 # a run whose loss grew this many times has blown up
 
 
 @dataclass(frozen=True, eq=False)
@@ -456,8 +457,14 @@ def shared_plane(runs: list[Run]) -> Directions:
     points = np.vstack([r.path for r in runs])
     center = np.mean([r.path[-1] for r in runs], axis=0)
     start = runs[0].path[0]
-    # order the points so the shared start comes first (fixes the signs: paths start at negative x, y)
-    return pca_directions(np.vstack([start, points]), center)
+    try:
+        # the shared start goes first: it fixes the signs (paths start at negative x, y)
+        return pca_directions(np.vstack([start, points]), center)
+    except ValueError:
+        if any(r.diverged or not r.train_loss[-1] < BLOW_UP * r.train_loss[0] for r in runs):
+            raise ValueError("the runs blow up at this learning rate (their loss grows without bound), "
+                             "so lower the learning rate and run them again") from None
+        raise
 
 
 def side_by_side(config: Config, dataset: Dataset, params: Params, field: str, epochs: int, grid_n: int,

@@ -44,7 +44,7 @@ def _point(app) -> tuple[float, float]:
 
 def _titles(app) -> tuple[str, str]:
     layout = _chart(app, "ls_contour")["layout"]
-    return layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]
+    return layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"].replace("<br>", " ")
 
 
 def test_each_direction_kind_runs_and_labels_its_axes(at):

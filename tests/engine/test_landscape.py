@@ -262,3 +262,10 @@ def test_runs_side_by_side_start_together_and_train_the_same_epochs():
     np.testing.assert_array_equal(runs[0].path[-1], alone.param_vector())
     assert [p.label for p in ls.paths] == [r.label for r in runs]
     assert ls.directions.kind == "pca" and sum(ls.directions.explained) <= 1 + 1e-12
+
+
+def test_runs_that_blow_up_get_a_plain_reason():
+    cfg = Config(dataset="sine", n_samples=40, lr=5.0)
+    t = Trainer(cfg)
+    with pytest.raises(ValueError, match="blow up at this learning rate"):
+        side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 3, 21)

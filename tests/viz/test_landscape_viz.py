@@ -61,7 +61,7 @@ def test_contour_draws_log_loss_the_path_and_the_point(ls):
     assert (start.x[0], start.y[0]) == tuple(ls.paths[0].coords[0])
     assert (point.x[0], point.y[0]) == (0.0, 0.0) and point.marker.size >= 2 * Style().marker
     assert fig.layout.xaxis.title.text.startswith("direction 1 (PC1, ")
-    assert fig.layout.yaxis.title.text == ls.directions.labels[1]
+    assert fig.layout.yaxis.title.text.replace("<br>", " ") == ls.directions.labels[1]
     ticks = np.array(contour.colorbar.tickvals)
     assert np.nanmin(contour.z) - 1e-9 <= ticks.min() and ticks.max() <= np.nanmax(contour.z) + 1e-9
     assert not fig.frames
@@ -77,7 +77,8 @@ def test_animation_frames_move_the_point_along_the_played_steps(ls, trained):
     np.testing.assert_array_equal(last.data[0].x, ls.paths[0].coords[:, 0])
     assert (last.data[1].x[0], last.data[1].y[0]) == tuple(ls.paths[0].coords[-1])
     assert list(first.traces) == [1, len(fig.data) - 1]
-    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.method == "animate" and play.args[1]["frame"]["redraw"] is True   # else Plotly drops the contour
 
 
 def test_surface3d_has_the_path_on_top_of_the_surface(ls, trained):
