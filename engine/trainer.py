@@ -33,6 +33,7 @@ TRACE_MEMORY_BUDGET = 8 * 2**20   # bytes of full traces kept in the ring buffer
 MAX_TRACES = 32
 SNAPSHOT_EVERY = 10
 MAX_SNAPSHOTS = 400
+SNAPSHOT_MEMORY_BUDGET = 8 * 2**20  # bytes of parameter snapshots kept for rewind
 
 
 def resolve_loss(cfg: Config, task: str) -> tuple[str, str]:
@@ -440,7 +441,8 @@ class Trainer:
             self._snapshots[-1] = snap
         else:
             self._snapshots.append(snap)
-        if len(self._snapshots) > MAX_SNAPSHOTS:
+        per_snapshot = sum(W.nbytes + b.nbytes for W, b in snap.params) * (1 + len(snap.opt_state) // 2)
+        if len(self._snapshots) > min(MAX_SNAPSHOTS, max(8, SNAPSHOT_MEMORY_BUDGET // per_snapshot)):
             self._thin_snapshots()
 
     def _thin_snapshots(self) -> None:

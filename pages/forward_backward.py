@@ -73,7 +73,13 @@ with loss_col:
         st.info("The loss curve starts with the first step.")
     rewind_slider(trainer, "fb_rewind")
 
-with st.expander("Tables for one layer (z, a, δ, W, ∂L/∂W, ΔW) with CSV downloads"):
-    show_layer_tables(trace, sample, "fb_tbl")
-with st.expander("Save or load the experiment"):
-    export_panel(trainer, "fb_exp")
+# expanders track their state so closed ones cost nothing on each Step
+tables = st.expander("Tables for one layer (z, a, δ, W, ∂L/∂W, ΔW) with CSV downloads", key="fb_tables",
+                     on_change="rerun")
+if tables.open:
+    with tables:
+        show_layer_tables(trace, sample, "fb_tbl")
+saving = st.expander("Save or load the experiment", key="fb_saving", on_change="rerun")
+if saving.open:
+    with saving:
+        export_panel(trainer, "fb_exp")

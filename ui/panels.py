@@ -52,11 +52,11 @@ def rewind_slider(trainer: Trainer, key: str) -> None:
 def export_panel(trainer: Trainer, key: str) -> None:
     """Downloads (history CSV, experiment JSON) and a JSON upload that restores a saved experiment."""
     cols = st.columns(2)
-    history = pd.DataFrame(trainer.history.columns())
-    cols[0].download_button("History (CSV)", history.to_csv(index=False).encode(), "history.csv", "text/csv",
-                            key=f"{key}_hist")
-    cols[1].download_button("Experiment (JSON)", to_json(trainer, custom_data=trainer.custom_data).encode(),
-                            "experiment.json", "application/json", key=f"{key}_json")
+    # callables: the files are built only when someone downloads them
+    cols[0].download_button("History (CSV)", lambda: pd.DataFrame(trainer.history.columns()).to_csv(index=False),
+                            "history.csv", "text/csv", key=f"{key}_hist", on_click="ignore")
+    cols[1].download_button("Experiment (JSON)", lambda: to_json(trainer, custom_data=trainer.custom_data),
+                            "experiment.json", "application/json", key=f"{key}_json", on_click="ignore")
     upload = st.file_uploader("Load a saved experiment (.json)", type=["json"], key=f"{key}_load")
     if upload is None or st.session_state.get(f"{key}_loaded") == upload.file_id:
         return

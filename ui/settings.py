@@ -110,6 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
 BY_KEY = {s.key: s for s in SETTINGS}
 #: URL keys the app understands besides the settings (page flags)
 OTHER_URL_KEYS = frozenset({"presenter", "hide", "lesson"})
+#: pages with their own URL-bound widgets use these key prefixes; the shared check leaves them alone
+PAGE_KEY_PREFIXES = ("vg_", "we_", "ls_", "fb_", "lesson_")
 
 
 def defaults() -> dict:
@@ -122,7 +124,7 @@ def url_problems(params: dict[str, str | list[str]]) -> list[str]:
     problems = []
     for key, raw in params.items():
         shown_key = _shorten(key)
-        if key in OTHER_URL_KEYS:
+        if key in OTHER_URL_KEYS or key.startswith(PAGE_KEY_PREFIXES):
             continue
         setting = BY_KEY.get(key)
         if setting is None:

@@ -51,4 +51,5 @@ def show_layer_tables(trace: StepTrace, sample: int | None, key: str) -> None:
 
 
 def _download(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download CSV", df.to_csv().encode(), file_name=name, mime="text/csv", key=key)
+    st.download_button("Download CSV", lambda: df.to_csv().encode(), file_name=name, mime="text/csv", key=key,
+                       on_click="ignore")
