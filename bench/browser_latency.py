@@ -14,9 +14,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app
 
 GRAPH_JS = """(before) => {
   // the network graph (or the trivial page's counter) has been redrawn with new numbers
@@ -25,7 +25,8 @@ GRAPH_JS = """(before) => {
   return el && el.textContent !== before;
 }"""
 SNAPSHOT_JS = """() => {
-  const el = document.querySelector("[class*='st-key-fb_net_'] .js-plotly-plot") || document.querySelector('.bpv-counter');
+  const el = document.querySelector("[class*='st-key-fb_net_'] .js-plotly-plot")
+            || document.querySelector('.bpv-counter');
   return el ? el.textContent : '';
 }"""
 DONE_JS = """(k) => {
