@@ -27,7 +27,6 @@ GRAPH_JS = """(before) => {
 SNAPSHOT_JS = """() => {
   const el = document.querySelector("[class*='st-key-fb_net_'] .js-plotly-plot")
             || document.querySelector('.bpv-counter');
-            || document.querySelector('.bpv-counter');
   return el ? el.textContent : '';
 }"""
 DONE_JS = """(k) => {
