@@ -429,10 +429,11 @@ SIDE_BY_SIDE = {
 
 
 def run_from(config: Config, dataset: Dataset, params: Params, label: str, epochs: int,
-             max_points: int = 2 * MAX_PATH_POINTS) -> Run:
+             max_points: int = 2 * MAX_PATH_POINTS, on_progress: Progress = None) -> Run:
     """Return the Run of a fresh Trainer(config, dataset, params) trained for `epochs` epochs."""
     t = Trainer(config, dataset=dataset, params=params)
     total = epochs * t.batches_per_epoch
+    report = max(1, total // 50)
     keep = set(np.round(np.linspace(0, total, min(total + 1, max_points))).astype(int).tolist())
     its, vecs = [0], [t.param_vector()]
     first_loss = data_loss(t.net, t.params, t.split.X_train, t.split.y_train)
@@ -444,6 +445,8 @@ def run_from(config: Config, dataset: Dataset, params: Params, label: str, epoch
         if k in keep:
             its.append(k)
             vecs.append(t.param_vector())
+        if on_progress is not None and k % report == 0:
+            on_progress(k, total)
     if its[-1] != t.iteration:
         its.append(t.iteration)
         vecs.append(t.param_vector())
@@ -473,9 +476,10 @@ def side_by_side(config: Config, dataset: Dataset, params: Params, field: str, e
     values = SIDE_BY_SIDE[field]
     runs = []
     for i, (value, label) in enumerate(values.items()):
-        runs.append(run_from(config.replace(**{field: value}), dataset, params, label, epochs))
-        if on_progress is not None:
-            on_progress(i + 1, len(values) + 1)
+        # each run is one share of the bar (the surface after them is quick next to SGD's many steps)
+        share = None if on_progress is None else \
+            (lambda done, total, i=i: on_progress(i * total + done, len(values) * total))
+        runs.append(run_from(config.replace(**{field: value}), dataset, params, label, epochs, on_progress=share))
     model = LossModel.of(Trainer(config, dataset=dataset, params=params))
     plane = shared_plane(runs)
     coords = np.vstack([project(r.path, plane) for r in runs])

@@ -114,9 +114,10 @@ if st.session_state.get("ls_cmp"):
         st.stop()
     left, right = st.columns(2)
     left.plotly_chart(vl.contour_figure(cmp, style, show_point=False), key="ls_cmp_map", theme=None)
-    left.caption(f"All {len(runs)} runs start at the black square and train for {epochs} epochs, drawn on one "
-                 "PCA plane: " + ("the noisier the gradient, the more the path wanders." if field == "batch_mode"
-                                  else "momentum and Adam take bigger, differently shaped steps."))
+    left.caption(f"All {len(runs)} runs start at the black square and train for {epochs} epochs at η = "
+                 f"{trainer.config.lr:g}, drawn on one PCA plane: " + (
+                     "the noisier the gradient, the more the path wanders." if field == "batch_mode"
+                     else "see how far and how straight each optimizer goes."))
     right.plotly_chart(vl.curves_figure(runs, style), key="ls_cmp_curves", theme=None)
     right.caption("The training loss of each run against epochs: which one gets lowest for the same number of "
                   "passes over the data?")

@@ -132,7 +132,8 @@ def contour_figure(ls: Landscape, style: Style, animate_from: int | None = None,
     fig.update_layout(xaxis_title=d.labels[0], yaxis_title=d.labels[1].replace(" (", "<br>("),
                       showlegend=len(ls.paths) > 1,
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                      xaxis={"range": [ls.xs[0], ls.xs[-1]]}, yaxis={"range": [ls.ys[0], ls.ys[-1]]})
+                      xaxis={"range": [ls.xs[0], ls.xs[-1]]}, yaxis={"range": [ls.ys[0], ls.ys[-1]]},
+                      uirevision=d.kind)
     if animate_from is not None and ls.paths:
         _add_frames(fig, ls, style, animate_from)
     return fig
@@ -188,7 +189,7 @@ def surface3d_figure(ls: Landscape, style: Style, height: int = 560) -> go.Figur
     title, ticks = {"size": style.font}, {"size": style.font - 4, "color": "#333"}
     flat = {"nticks": 5, "tickfont": ticks}
     fig.update_layout(
-        showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0}, uirevision=d.kind,  # keep a turned camera
         scene={"xaxis": {"title": {"text": _short(d.labels[0]), "font": title}, **flat},
                "yaxis": {"title": {"text": _short(d.labels[1]), "font": title}, **flat},
                "zaxis": {"title": {"text": "loss", "font": title}, "tickvals": pos, "ticktext": text,

@@ -269,3 +269,11 @@ def test_runs_that_blow_up_get_a_plain_reason():
     t = Trainer(cfg)
     with pytest.raises(ValueError, match="blow up at this learning rate"):
         side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 3, 21)
+
+
+def test_side_by_side_progress_fills_the_bar_once_in_order():
+    cfg = Config(n_samples=40)
+    t = Trainer(cfg)
+    seen = []
+    side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 2, 21, lambda d, n: seen.append(d / n))
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 3
