@@ -194,8 +194,26 @@ def surface3d_figure(ls: Landscape, style: Style, height: int = 560) -> go.Figur
                "yaxis": {"title": {"text": _short(d.labels[1]), "font": title}, **flat},
                "zaxis": {"title": {"text": "loss", "font": title}, "tickvals": pos, "ticktext": text,
                          "tickfont": ticks},
-               "camera": {"eye": {"x": -1.25, "y": -1.9, "z": 1.25}}, "aspectmode": "cube"})
+               "camera": {"eye": camera_eye(ls)}, "aspectmode": "cube"})
     return fig
+
+
+def camera_eye(ls: Landscape) -> dict:
+    """Return a 3-D camera eye above the quadrant of the grid with the lowest loss.
+
+    Looking from the low side across to the high side, no ridge stands between the camera and the valley
+    where the path ends.
+    """
+    logs = log_loss(ls.Z)
+    ny, nx = logs.shape
+    best, eye = np.inf, (-1.0, -1.0)
+    for sx, cols in ((-1.0, slice(0, nx // 2)), (1.0, slice(nx - nx // 2, nx))):
+        for sy, rows in ((-1.0, slice(0, ny // 2)), (1.0, slice(ny - ny // 2, ny))):
+            part = logs[rows, cols]
+            part = part[np.isfinite(part)]
+            if part.size and part.mean() < best:
+                best, eye = part.mean(), (sx, sy)
+    return {"x": 1.5 * eye[0], "y": 1.5 * eye[1], "z": 1.25}
 
 
 def _short(label: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from engine.landscape import current_loss, side_by_side, view
 from viz.landscape import (
     GREY_SCALE,
     PATH_COLOUR,
+    camera_eye,
     contour_figure,
     curves_figure,
     interpolation_figure,
@@ -114,3 +116,12 @@ def test_side_by_side_uses_a_grey_map_and_one_colour_per_run():
     assert [d.name for d in curves.data] == ["SGD", "Momentum", "Adam"]
     assert [d.line.color for d in curves.data] == colours
     np.testing.assert_array_equal(curves.data[2].y, runs[2].train_loss)
+
+
+def test_3d_camera_looks_from_the_low_quadrant(ls):
+    gx, gy = np.meshgrid(np.linspace(-1, 1, 9), np.linspace(-1, 1, 7))
+    low_at_right_top = replace(ls, Z=np.exp(-gx - 2 * gy))   # rows are y: the loss falls towards +x, +y
+    eye = camera_eye(low_at_right_top)
+    assert eye["x"] > 0 and eye["y"] > 0
+    eye = camera_eye(replace(ls, Z=np.exp(gx + 2 * gy)))
+    assert eye["x"] < 0 and eye["y"] < 0
