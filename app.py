@@ -5,6 +5,8 @@ import os
 
 import streamlit as st
 
+from ui.chrome import presenter_toggle
+
 st.set_page_config(page_title="Backprop visualizer", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="expanded")
 
@@ -14,9 +16,11 @@ pages = [
     st.Page("pages/loss_landscape.py", title="Loss landscape", icon=":material/landscape:", url_path="loss-landscape"),
     st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon=":material/trending_down:",
             url_path="vanishing-gradients"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ]
 page = st.navigation(pages, position="top")
 try:
+    presenter_toggle()  # on every page: the projector switch must be one click away wherever you are
     page.run()
 except Exception:
     # a user never sees a traceback; the tests set BPV_RAISE so a bug still fails them

@@ -180,6 +180,13 @@ def _target_task(values: np.ndarray, loss: str | None) -> str:
     return "regression"
 
 
+def csv_columns(data: bytes | str) -> list[str]:
+    """Return the column names of a CSV file (raises a CSVError subclass when the file can't be read)."""
+    header, _ = _read_rows(_decode(data))
+    _check_header(header)
+    return header
+
+
 def load_csv(data: bytes | str, target: str | None = None, loss: str | None = None,
              name: str = "uploaded") -> Dataset:
     """Return a Dataset from CSV bytes/text: all columns but `target` (default: the last) are features.

@@ -2,21 +2,23 @@
 
 import streamlit as st
 
+from ui.chrome import lesson_banner
 from ui.controls import played_traces, step_controls
 from ui.panels import export_panel, rewind_slider, selection_panel
 from ui.session import current_style, current_trainer
 from ui.sidebar import show_notices
-from ui.style import inject_css
 from ui.tables import show_layer_tables
 from viz.curves import loss_figure
 from viz.dataview import data_figure
 from viz.network import EDGE_QUANTITIES, animated_network, network_figure, parse_selection, phases
 
-inject_css()
 trainer = current_trainer()
 show_notices()
 style = current_style()
-st.title("Forward & backward")
+title, link = st.columns([4, 1])
+title.title("Forward & backward")
+link.page_link("pages/lessons.py", label="Lessons", icon=":material/school:")
+lesson_banner()
 trainer = step_controls(trainer, "fb")
 played = played_traces("fb")
 

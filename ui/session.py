@@ -51,6 +51,7 @@ def trainer_for(cfg: Config) -> Trainer:
         st.error(f"That change was not applied: {e}. Your experiment is unchanged.")
         return trainer
     st.session_state[TRAINER_KEY] = rebuilt
+    st.session_state.pop("_lesson", None)  # the lesson's scenario no longer applies
     st.session_state[NOTICE_KEY] = "Network rebuilt (new initial weights) because these changed: " + ", ".join(
         sorted(changed - LIVE_FIELDS))
     return rebuilt

@@ -15,6 +15,7 @@ LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2
 REG_STEPS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
 CLIP_STEPS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
 BATCH_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+SCALE_STEPS = (0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 ACT_LABELS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "linear": "Linear"}
 LOSS_LABELS = {"auto": "Auto (fits the task)", **{k: v.label for k, v in LOSSES.items()}}
 CLIP_MODES = {"off": "Off", "norm": "By global norm", "value": "By value"}
@@ -36,6 +37,18 @@ class Setting:
     step: float = 1
     rebuilds: bool = True
     help: str | None = None
+
+    def nearest(self, value):
+        """Return the widget value closest to value (a loaded experiment may hold values the widget can't show)."""
+        if self.kind in ("select", "radio"):
+            return value if value in self.options else self.default
+        if self.kind == "check":
+            return bool(value)
+        if self.kind == "steps":
+            return min(self.options, key=lambda o: abs(math.log10(max(o, 1e-12)) - math.log10(max(value, 1e-12))))
+        clamped = min(max(value, self.lo), self.hi)
+        snapped = self.lo + round((clamped - self.lo) / self.step) * self.step
+        return int(snapped) if self.kind == "int" else round(float(snapped), 10)
 
     def url_text(self, value) -> str:
         """Return how value appears in the URL (the inverse of parse)."""
@@ -92,6 +105,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("act", "select", "Hidden activation", "tanh", ACT_LABELS),
     Setting("loss", "select", "Loss", "auto", LOSS_LABELS),
     Setting("init", "select", "Initialisation", "xavier_uniform", INIT_LABELS),
+    Setting("iscale", "steps", "Initial weight scale ×", 1.0, SCALE_STEPS),
     Setting("seed", "int", "Weight seed", 1, lo=0, hi=9999),
     Setting("lr", "steps", "Learning rate η", 1.0, LR_STEPS, rebuilds=False),
     Setting("sched", "select", "Schedule", "constant", SCHEDULES, rebuilds=False),
@@ -157,7 +171,8 @@ def to_config(values: dict) -> Config:
     return Config(
         dataset=v["ds"], noise=float(v["noise"]), n_samples=int(v["n"]), test_ratio=float(v["test"]),
         data_seed=int(v["dseed"]), hidden=(int(v["width"]),) * int(v["layers"]), activation=v["act"],
-        loss=v["loss"], init=v["init"], seed=int(v["seed"]), lr=float(v["lr"]), schedule=v["sched"],
+        loss=v["loss"], init=v["init"], init_scale=float(v["iscale"]), seed=int(v["seed"]), lr=float(v["lr"]),
+        schedule=v["sched"],
         decay=float(v["decay"]), step_size=int(v["every"]), optimizer=v["opt"], momentum=float(v["mom"]),
         batch_mode=v["batch"], batch_size=int(v["bs"]), l1=float(v["l1"]), l2=float(v["l2"]),
         clip_norm=float(v["clipat"]) if clip == "norm" else 0.0,
@@ -166,13 +181,15 @@ def to_config(values: dict) -> Config:
 
 
 def from_config(cfg: Config) -> dict:
-    """Return the {key: value} settings that reproduce cfg (uniform hidden widths)."""
+    """Return the {key: value} widget settings closest to cfg (uniform hidden widths, values on the widgets' steps)."""
     clip = "norm" if cfg.clip_norm else "value" if cfg.clip_value else "off"
-    return {
+    raw = {
         "ds": cfg.dataset, "noise": cfg.noise, "n": cfg.n_samples, "test": cfg.test_ratio, "dseed": cfg.data_seed,
         "layers": len(cfg.hidden), "width": cfg.hidden[0] if cfg.hidden else 4, "act": cfg.activation,
-        "loss": cfg.loss, "init": cfg.init, "seed": cfg.seed, "lr": cfg.lr, "sched": cfg.schedule,
+        "loss": cfg.loss, "init": cfg.init, "iscale": cfg.init_scale, "seed": cfg.seed, "lr": cfg.lr,
+        "sched": cfg.schedule,
         "decay": cfg.decay, "every": cfg.step_size, "opt": cfg.optimizer, "mom": cfg.momentum,
         "batch": cfg.batch_mode, "bs": cfg.batch_size, "l1": cfg.l1, "l2": cfg.l2, "clip": clip,
         "clipat": cfg.clip_norm or cfg.clip_value or 1.0, "biases": cfg.train_biases,
     }
+    return {k: BY_KEY[k].nearest(v) for k, v in raw.items()}

@@ -6,6 +6,7 @@ import streamlit as st
 
 from engine import Config
 from ui.session import NOTICE_KEY, PENDING_KEY
+from ui.upload import csv_upload
 from ui.settings import BY_KEY, SETTINGS, Setting, to_config, url_problems
 
 URL_CHECKED_KEY = "_url_checked"
@@ -29,23 +30,26 @@ def _widget(s: Setting, hidden: frozenset[str]):
     if s.key in hidden:
         return st.session_state.get(s.key, s.default)
     common = {"key": s.key, "bind": "query-params", "help": s.help}
-    if s.kind == "select":
+    # a value already in session state (a lesson, a loaded file) must not be passed a default too
+    preset = s.key in st.session_state
+    if s.kind in ("select", "radio"):
         opts = list(s.options)
-        return st.selectbox(s.label, opts, index=opts.index(s.default), format_func=s.options.get, **common)
-    if s.kind == "radio":
-        opts = list(s.options)
-        return st.radio(s.label, opts, index=opts.index(s.default), format_func=s.options.get, horizontal=True,
-                        **common)
+        if not preset:
+            common["index"] = opts.index(s.default)
+        if s.kind == "select":
+            return st.selectbox(s.label, opts, format_func=s.options.get, **common)
+        return st.radio(s.label, opts, format_func=s.options.get, horizontal=True, **common)
+    if not preset:
+        common["value"] = s.default
     if s.kind == "steps":
-        return st.select_slider(s.label, options=list(s.options), value=s.default, format_func=_fmt_step, **common)
+        return st.select_slider(s.label, options=list(s.options), format_func=_fmt_step, **common)
     if s.kind == "int":
         if s.hi - s.lo > 100 and s.step == 1:
-            return st.number_input(s.label, min_value=int(s.lo), max_value=int(s.hi), value=int(s.default),
-                                   step=1, **common)
-        return st.slider(s.label, int(s.lo), int(s.hi), int(s.default), step=int(s.step), **common)
+            return st.number_input(s.label, min_value=int(s.lo), max_value=int(s.hi), step=1, **common)
+        return st.slider(s.label, int(s.lo), int(s.hi), step=int(s.step), **common)
     if s.kind == "float":
-        return st.slider(s.label, float(s.lo), float(s.hi), float(s.default), step=float(s.step), **common)
-    return st.checkbox(s.label, value=bool(s.default), **common)
+        return st.slider(s.label, float(s.lo), float(s.hi), step=float(s.step), **common)
+    return st.checkbox(s.label, **common)
 
 
 def _new_data() -> None:
@@ -53,9 +57,9 @@ def _new_data() -> None:
 
 
 def hidden_controls() -> frozenset[str]:
-    """Return the setting keys the URL asks to hide (?hide=lr,batch), for classroom links."""
+    """Return the setting keys the URL asks to hide (?hide=lr,batch or ?hide=csv), for classroom links."""
     raw = st.query_params.get("hide", "")
-    return frozenset(k.strip() for k in str(raw).split(",") if k.strip() in BY_KEY)
+    return frozenset(k.strip() for k in str(raw).split(",") if k.strip() in BY_KEY or k.strip() == "csv")
 
 
 def check_url_once() -> None:
@@ -93,7 +97,10 @@ def render_sidebar() -> Config:
                 values[s.key] = _widget(s, hidden)
                 if s.key == "dseed" and "dseed" not in hidden:
                     st.button("New data", key="new_data", on_click=_new_data, help="Draw a fresh sample")
-    return to_config(values)
+        cfg = to_config(values)
+        if "csv" not in hidden:
+            csv_upload(cfg)
+    return cfg
 
 
 def show_notices() -> None:
