@@ -100,7 +100,7 @@ def test_8_overfitting_and_l2():
 
 def test_9_zero_init_keeps_hidden_units_identical():
     W = trained(9, "zeros", 100).params[0][0]
-    assert np.all(W == W[0]) and np.any(W != 0)
+    assert np.all(W[0] == W) and np.any(W != 0)
 
 
 def test_10_mse_slows_down_on_a_saturated_output():

@@ -6,8 +6,8 @@ import streamlit as st
 
 from engine import Config
 from ui.session import NOTICE_KEY, PENDING_KEY
-from ui.upload import csv_upload
 from ui.settings import BY_KEY, SETTINGS, Setting, to_config, url_problems
+from ui.upload import csv_upload
 
 URL_CHECKED_KEY = "_url_checked"
 URL_NOTICE_KEY = "_url_notice"
