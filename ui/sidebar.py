@@ -28,7 +28,13 @@ def _fmt_step(value) -> str:
 def _widget(s: Setting, hidden: frozenset[str]):
     """Draw one setting's widget (unless hidden by the URL) and return its value."""
     if s.key in hidden:
-        return st.session_state.get(s.key, s.default)
+        # a hidden control still takes its value from the link (a classroom link fixes it, students can't change it)
+        if s.key in st.session_state:
+            return st.session_state[s.key]
+        try:
+            return s.parse(str(st.query_params[s.key])) if s.key in st.query_params else s.default
+        except ValueError:
+            return s.default
     common = {"key": s.key, "bind": "query-params", "help": s.help}
     # a value already in session state (a lesson, a loaded file) must not be passed a default too
     preset = s.key in st.session_state
