@@ -18,6 +18,14 @@ def new_app(query: dict | None = None) -> AppTest:
     return at
 
 
+def page_app(page: str) -> AppTest:
+    """Return the app run once and switched to `page` (e.g. "pages/worked_example.py"), checked for errors."""
+    app = new_app().run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def trainer_of(at: AppTest):
     """Return the session's shared Trainer."""
     return at.session_state[TRAINER_KEY]

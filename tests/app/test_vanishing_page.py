@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine import Config
 from engine.diagnostics import Comparison
+from tests.app.conftest import page_app
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/vanishing_gradients.py"
 #: the page's defaults, as a Config
 DEFAULT = Config(dataset="circle", n_samples=200, test_ratio=0.0, hidden=(32,) * 6, loss="half_sse", init="standard",
@@ -22,11 +20,7 @@ DEFAULT = Config(dataset="circle", n_samples=200, test_ratio=0.0, hidden=(32,) *
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return page_app(PAGE)
 
 
 def _iterations(app) -> list[int]:

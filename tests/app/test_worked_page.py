@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine.worked import WorkedNumbers, error_after, first_step, output_chain
+from tests.app.conftest import page_app
 from viz.worked import num
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/worked_example.py"
 
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return page_app(PAGE)
 
 
 def _block(app, marker: str) -> str:

@@ -66,10 +66,17 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Base URL of the app served by `streamlit run app.py` for the whole test session."""
-    _require_chromium()
+def app_url(browser):
+    """Base URL of the app served by `streamlit run app.py` for the whole test session.
+
+    One visit to "/" first: Streamlit's first deep link after a server start can show a spurious
+    "Page not found" dialog until some session has run the navigation once.
+    """
     proc, url = start_server()
+    warm = browser.new_page()
+    warm.goto(url)
+    wait_for_app(warm)
+    warm.close()
     yield url
     stop_server(proc)
 
