@@ -5,7 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.lessons import BY_NUMBER, Lesson
-from ui.session import PENDING_KEY, TRAINER_KEY, presenter_mode
+from ui.session import TRAINER_KEY, presenter_mode
+from ui.settings import BY_KEY, to_query
+
+SETTING_KEYS = tuple(BY_KEY)
 
 LESSON_KEY = "_lesson"
 PAGES = {"forward_backward": "pages/forward_backward.py", "worked_example": "pages/worked_example.py",
@@ -28,12 +31,14 @@ def presenter_toggle() -> None:
 
 
 def open_lesson(lesson: Lesson, variant: str | None) -> None:
-    """Load a lesson's settings into the sidebar, start a fresh network and go to the lesson's page."""
-    if lesson.variants:
-        st.session_state[PENDING_KEY] = lesson.settings(variant)
-        st.session_state.pop(TRAINER_KEY, None)
+    """Go to the lesson's page with its settings in the URL (so the address bar is the shareable link)."""
     st.session_state[LESSON_KEY] = (lesson.number, variant)
-    st.switch_page(PAGES[lesson.page])
+    if not lesson.variants:
+        st.switch_page(PAGES[lesson.page])
+    for key in SETTING_KEYS:
+        st.session_state.pop(key, None)  # the URL, not the old widget values, decides
+    st.session_state.pop(TRAINER_KEY, None)
+    st.switch_page(PAGES[lesson.page], query_params={**to_query(lesson.settings(variant)), "lesson": lesson.number})
 
 
 def lesson_banner() -> None:

@@ -34,7 +34,7 @@ class Style:
     def for_mode(cls, presenter: bool = False) -> Style:
         """Return the normal style, or a larger one for presenter mode."""
         if presenter:
-            return cls(font=22, title=26, line=4.0, node=76, node_font=20, marker=13)
+            return cls(font=22, title=26, line=4.0, node=78, node_font=18, marker=13)
         return cls()
 
 

@@ -1,0 +1,37 @@
+"""Real browser: the Lessons page opens a lesson on the main page; presenter mode and a classroom link."""
+
+import pytest
+
+from tests.e2e.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_open_a_lesson_from_the_lessons_page(page, app_url):
+    page.goto(app_url + "/lessons")
+    wait_for_app(page)
+    assert page.locator("h3", has_text="10. MSE vs cross-entropy").count() == 1
+    screenshot(page, "lessons")
+    page.locator(".st-key-lesson_open_2_1 button").click()
+    page.wait_for_selector("text=Lesson 2: XOR with a 2-2-1 sigmoid net", timeout=30_000)
+    wait_for_app(page)
+    for _ in range(3):
+        page.locator(".st-key-fb_step10 button").click()
+        wait_for_app(page)
+    page.wait_for_function("() => document.querySelector('.bpv-counter').innerText.includes('iteration 30 ')")
+    # the URL now holds the lesson's settings, so it can be shared
+    assert "seed=8" in page.url and "act=Sigmoid" in page.url
+    screenshot(page, "lesson_2_stuck")
+
+
+def test_presenter_mode_and_classroom_link(page, app_url):
+    page.goto(app_url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid&init=Standard+1%2F%E2%88%9An")
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('[data-testid=stSidebar]')).display === 'none'")
+    page.locator(".st-key-fb_step10 button").click()
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelector('.bpv-counter').innerText.includes('iteration 10 ')")
+    font = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
+    assert font == "20px"
+    screenshot(page, "presenter_mode")
