@@ -40,7 +40,7 @@ bench: $(STAMP) chromium
 	$(BIN)/python bench/browser_latency.py
 
 screenshots: $(STAMP) chromium
-	$(BIN)/python bench/screenshots.py
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

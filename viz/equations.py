@@ -78,7 +78,7 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     back = [f"{_p(w)}\\cdot{_p(dn, 5)}" for w, dn in zip(nxt.W[:, j], nxt.delta[s])]
     lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
                           [rf"\Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}\delta_m^{{({layer + 1})}}\Big) f'(z)",
-                           rf"\big({_sum_terms(back)}\big)\cdot{_p(fprime, 5)}", tex_num(d, 5)]))
+                           rf"\big({_sum_terms(back)}\big) \\ &\qquad\cdot{_p(fprime, 5)}", tex_num(d, 5)]))
     return lines
 
 
