@@ -59,7 +59,8 @@ def main() -> None:
                 if key:
                     click(page, key, times)
                 shot(page, name)
-            page.goto(url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid&init=Standard+1%2F%E2%88%9An")
+            page.goto(url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid"
+                      "&init=Standard+1%2F%E2%88%9An")
             wait_for_app(page)
             click(page, "fb_step10", 2)
             shot(page, "presenter_mode", 1000)
