@@ -4,9 +4,22 @@ import numpy as np
 import pytest
 
 from engine import DATASETS, Config, Trainer, make_dataset, split_dataset
-from engine.csvdata import (ConstantColumnError, CSVError, EmptyFileError, EncodingError, HeaderError,
-                            LabelMismatchError, MissingValueError, NonFiniteError, NotNumericError,
-                            RaggedRowsError, TooFewColumnsError, TooLargeError, example_csv, load_csv)
+from engine.csvdata import (
+    ConstantColumnError,
+    CSVError,
+    EmptyFileError,
+    EncodingError,
+    HeaderError,
+    LabelMismatchError,
+    MissingValueError,
+    NonFiniteError,
+    NotNumericError,
+    RaggedRowsError,
+    TooFewColumnsError,
+    TooLargeError,
+    example_csv,
+    load_csv,
+)
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
