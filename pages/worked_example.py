@@ -40,7 +40,7 @@ def number_inputs() -> WorkedNumbers:
         for col, (name, label) in zip(st.columns(len(row)), row):
             lo, hi = LIMITS.get(name, (-100.0, 100.0))
             values[name] = col.number_input(label, lo, hi, value=getattr(TEXTBOOK, name), step=0.01,
-                                            format="%.6g", key=f"we_{name}")
+                                            format="%.6g", key=f"we_{name}", persist_state="session")
     st.button("Reset to the textbook values", key="we_reset", on_click=reset_numbers)
     return WorkedNumbers.from_dict(values)
 
@@ -63,8 +63,8 @@ top_left, top_right = st.columns([3, 2], gap="large")
 with top_right:
     st.markdown("#### Your own numbers")
     numbers = number_inputs()
-    train_biases = st.toggle("Also update the biases (as PyTorch's optimizer.step() does)", key="we_biases")
-    show_fd = st.toggle("Show finite-difference gradients next to every analytic one", key="we_fd")
+    train_biases = st.toggle("Also update the biases (as PyTorch's optimizer.step() does)", key="we_biases", persist_state="session")
+    show_fd = st.toggle("Show finite-difference gradients next to every analytic one", key="we_fd", persist_state="session")
 
 try:
     trainer, trace = cached("we_step", (numbers, train_biases), lambda: first_step(numbers, train_biases))

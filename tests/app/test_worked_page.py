@@ -75,3 +75,10 @@ def test_keep_training_ten_thousand_iterations(at):
     assert float(_metric(at, "out_o2 now")) == pytest.approx(0.98406, abs=1e-5)
     at.button(key="we_restart").click().run()
     assert not any(m.label == "iterations so far" for m in at.metric)
+
+
+def test_your_own_numbers_survive_a_page_switch(at):
+    at.number_input(key="we_w5").set_value(0.7).run()
+    at.switch_page("pages/forward_backward.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and at.number_input(key="we_w5").value == 0.7
