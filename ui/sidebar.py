@@ -16,6 +16,8 @@ SHOWN_WHEN = {
     "decay": lambda v: v["sched"] != "constant",
     "every": lambda v: v["sched"] != "constant",
     "mom": lambda v: v["opt"] == "momentum",
+    "beta1": lambda v: v["opt"] == "adam",
+    "beta2": lambda v: v["opt"] == "adam",
     "bs": lambda v: v["batch"] == "mini",
     "clipat": lambda v: v["clip"] != "off",
 }

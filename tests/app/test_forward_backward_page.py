@@ -96,3 +96,26 @@ def test_reset_gives_the_same_initial_weights(app):
     app.button(key="fb_reset").click().run()
     np.testing.assert_array_equal(trainer_of(app).params[0][0], W0)
     assert trainer_of(app).iteration == 0
+
+
+def test_save_and_load_an_experiment_through_the_page():
+    from engine.experiment import to_json
+
+    at = new_app().run()
+    at.button(key="fb_step10").click().run()
+    saved = to_json(trainer_of(at))
+    W = trainer_of(at).params[0][0].copy()
+    at.button(key="fb_reset").click().run()
+    at.session_state["fb_saving"] = True  # open the expander
+    at.run()
+    at.file_uploader(key="fb_exp_load").set_value(("bad.json", b"{not json", "application/json")).run()
+    assert not at.exception and any("not valid JSON" in e.value for e in at.error)
+    assert trainer_of(at).iteration == 0
+    at.file_uploader(key="fb_exp_load").set_value(("exp.json", saved.encode(), "application/json")).run()
+    assert not at.exception
+    restored = trainer_of(at)
+    assert restored.iteration == 10
+    np.testing.assert_array_equal(restored.params[0][0], W)
+    at.session_state["fb_tables"] = True  # the tables expander renders the layer tables
+    at.run()
+    assert not at.exception and len(at.dataframe) == 4
