@@ -114,6 +114,8 @@ def test_animation_has_one_frame_per_trace():
     traces = [trainer.step() for _ in range(5)]
     fig = animated_network(traces, Style())
     assert [f.name for f in fig.frames] == ["1", "2", "3", "4", "5"]
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.label.endswith("Play") and play.args[1]["frame"]["duration"] <= 100  # ≥ 10 iterations a second
     last_nodes = fig.frames[-1].data[-1]
     np.testing.assert_allclose(np.asarray(last_nodes.marker.color)[2:6], traces[-1].layers[0].delta[0])
 
