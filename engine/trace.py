@@ -1,19 +1,20 @@
 """The step trace: everything one training iteration computed, as immutable plain arrays.
 
 Every page, notebook and test reads a step's numbers from a StepTrace, so they all see the same ones.
+Both records are NamedTuples: immutable like frozen dataclasses, but about ten times cheaper to build,
+which matters when a step of a small net costs tens of microseconds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 Array = np.ndarray
 
 
-@dataclass(frozen=True, eq=False)
-class LayerTrace:
+class LayerTrace(NamedTuple):
     """One layer l = 1..L of one step. Arrays are (B, n_out) unless noted."""
 
     W: Array          #: (n_out, n_in) weights used in the forward pass (before the update)
@@ -37,8 +38,7 @@ class LayerTrace:
         return self.b + self.update_b
 
 
-@dataclass(frozen=True, eq=False)
-class StepTrace:
+class StepTrace(NamedTuple):
     """One training iteration: the batch, the per-layer trace, the losses and the status."""
 
     iteration: int            #: 1-based count of updates, this one included
