@@ -169,18 +169,18 @@ def print_report(target: int, r: dict) -> None:
     print(f"\nA long session: one browser session, {URL_QUERY} (1 sample per step), "
           f"{len(climb)} × 'Step one epoch' to {climb[-1][0]} iterations in {r['climb_s']:.0f} s, "
           f"then {len(use)} rounds of use\n")
-    print(f"{'after':<40}{'iteration':>10}{'VmRSS MiB':>11}{'Δ MiB':>8}{'slowest ms':>12}")
-    print(f"{'server started':<40}{0:>10}{mib(r['start']):>11.1f}")
-    print(f"{'page loaded + 5 Steps':<40}{5:>10}{mib(base):>11.1f}{0:>8.1f}{max(r['early_step_ms']):>12.0f}")
+    print(f"{'after':<46}{'iteration':>10}{'VmRSS MiB':>11}{'Δ MiB':>8}{'slowest ms':>12}")
+    print(f"{'server started':<46}{0:>10}{mib(r['start']):>11.1f}")
+    print(f"{'page loaded + 5 Steps':<46}{5:>10}{mib(base):>11.1f}{0:>8.1f}{max(r['early_step_ms']):>12.0f}")
     marks = sorted({min(range(len(climb)), key=lambda i: abs(climb[i][0] - target * f)) for f in (.1, .25, .5, .75)}
                    | {len(climb) - 1})
     for i in marks:
         it, kib, ms = climb[i]
         label = f"Step one epoch (click {i + 1})"
-        print(f"{label:<40}{it:>10}{mib(kib):>11.1f}{mib(kib - base):>8.1f}{ms:>12.0f}")
+        print(f"{label:<46}{it:>10}{mib(kib):>11.1f}{mib(kib - base):>8.1f}{ms:>12.0f}")
     for j, (it, kib, ms) in enumerate(use):
         label = f"round {j + 1}: steps, rewind, {OTHER_PAGES[j % len(OTHER_PAGES)]}"
-        print(f"{label:<40}{it:>10}{mib(kib):>11.1f}{mib(kib - base):>8.1f}{max(ms):>12.0f}")
+        print(f"{label:<46}{it:>10}{mib(kib):>11.1f}{mib(kib - base):>8.1f}{max(ms):>12.0f}")
 
     climbed = climb[-1][0] - 5
     grown = mib(climb[-1][1] - base)
