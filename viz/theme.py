@@ -38,10 +38,18 @@ class Style:
         return cls()
 
 
+# a small template of our own: plotly's "plotly_white" is deep-copied into every figure (~11 ms each)
+_TEMPLATE = go.layout.Template(layout={
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": SERIES,
+    "xaxis": {"gridcolor": "#ebf0f8", "linecolor": "#444", "zerolinecolor": "#ebf0f8", "ticks": ""},
+    "yaxis": {"gridcolor": "#ebf0f8", "linecolor": "#444", "zerolinecolor": "#ebf0f8", "ticks": ""},
+    "hovermode": "closest"})
+
+
 def apply_layout(fig: go.Figure, style: Style, title: str | None = None, height: int = 420) -> go.Figure:
     """Return fig with the shared fonts, margins and white background applied."""
     fig.update_layout(
-        template="plotly_white",
+        template=_TEMPLATE,
         font={"size": style.font, "family": "DejaVu Sans, Arial, sans-serif", "color": "#111"},
         title={"text": title, "font": {"size": style.title}} if title else None,
         height=height,
