@@ -132,6 +132,8 @@ class Trainer:
         self._eval_X = np.vstack([self.split.X_train, self.split.X_test])
         self._eval_y = np.vstack([self.split.y_train, self.split.y_test])
         self._eval: _Evaluation | None = None  # evaluation of the current params
+        self._eval_label = (self._eval_y.argmax(axis=1) if self.dataset.task == "multiclass"
+                            else self._eval_y[:, 0] >= 0.5)
         self._all_rows = np.arange(self.n_train)
         self._snapshots: list[_Snapshot] = []
         self._snapshot_every = SNAPSHOT_EVERY
@@ -329,12 +331,22 @@ class Trainer:
         zs, acts = forward(self.net, params, self._eval_X)
         per_sample = self.net.loss.per_sample(zs[-1], acts[-1], self._eval_y)
         m = per_sample.shape[0] - n
-        out = acts[-1]
+        correct = self._correct(acts[-1])
+        nan = float("nan")
         return _Evaluation(
             [z[:n] for z in zs], [a[:n] for a in acts],
-            float(per_sample[:n].sum()) / n, float(per_sample[n:].sum()) / m if m else float("nan"),
-            accuracy(self.dataset.task, out[:n], self.split.y_train),
-            accuracy(self.dataset.task, out[n:], self.split.y_test))
+            float(per_sample[:n].sum()) / n, float(per_sample[n:].sum()) / m if m else nan,
+            np.count_nonzero(correct[:n]) / n if correct is not None else nan,
+            np.count_nonzero(correct[n:]) / m if correct is not None and m else nan)
+
+    def _correct(self, out: Array) -> Array | None:
+        """Return per-row correctness of stacked train+test outputs (None for regression)."""
+        task = self.dataset.task
+        if task == "multiclass":
+            return out.argmax(axis=1) == self._eval_label
+        if task == "binary":
+            return (out[:, 0] >= 0.5) == self._eval_label
+        return None
 
     def _diverged_trace(self, t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas, grads_W, grads_b,
                         loss, reg_loss, lr, raw_norm) -> StepTrace:

@@ -63,8 +63,10 @@ top_left, top_right = st.columns([3, 2], gap="large")
 with top_right:
     st.markdown("#### Your own numbers")
     numbers = number_inputs()
-    train_biases = st.toggle("Also update the biases (as PyTorch's optimizer.step() does)", key="we_biases", persist_state="session")
-    show_fd = st.toggle("Show finite-difference gradients next to every analytic one", key="we_fd", persist_state="session")
+    train_biases = st.toggle("Also update the biases (as PyTorch's optimizer.step() does)", key="we_biases",
+                             persist_state="session")
+    show_fd = st.toggle("Show finite-difference gradients next to every analytic one", key="we_fd",
+                        persist_state="session")
 
 try:
     trainer, trace = cached("we_step", (numbers, train_biases), lambda: first_step(numbers, train_biases))

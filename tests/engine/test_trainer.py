@@ -222,3 +222,18 @@ def test_engine_imports_numpy_only():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
     viz = "import sys, viz.network, viz.theme; sys.exit(1 if 'streamlit' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", viz], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("dataset", ["circle", "spiral3"])
+def test_accuracy_in_history_matches_the_predictions(dataset):
+    trainer = Trainer(Config(dataset=dataset))
+    trainer.run(20)
+    out_train = trainer.predict(trainer.split.X_train * trainer.split.std + trainer.split.mean)
+    out_test = trainer.predict(trainer.split.X_test * trainer.split.std + trainer.split.mean)
+    if dataset == "spiral3":
+        expected = [(o.argmax(1) == y.argmax(1)).mean() for o, y in
+                    ((out_train, trainer.split.y_train), (out_test, trainer.split.y_test))]
+    else:
+        expected = [((o[:, 0] >= 0.5) == (y[:, 0] >= 0.5)).mean() for o, y in
+                    ((out_train, trainer.split.y_train), (out_test, trainer.split.y_test))]
+    assert [trainer.history.last("train_acc"), trainer.history.last("test_acc")] == pytest.approx(expected)
