@@ -175,7 +175,9 @@ async def rerun(ws, message: bytes) -> tuple[float, str, int]:
         msg = ForwardMsg.FromString(await ws.recv())
         kind = msg.WhichOneof("type")
         if kind == "script_finished":
-            errors += msg.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY
+            # a Step reruns only the page's fragment, which finishes with its own success status
+            errors += msg.script_finished not in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                                  ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
             return (time.perf_counter() - t0) * 1e3, counter, errors
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
