@@ -41,8 +41,11 @@ class Style:
 # a small template of our own: plotly's "plotly_white" is deep-copied into every figure (~11 ms each)
 _TEMPLATE = go.layout.Template(layout={
     "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": SERIES,
-    "xaxis": {"gridcolor": "#ebf0f8", "linecolor": "#444", "zerolinecolor": "#ebf0f8", "ticks": ""},
-    "yaxis": {"gridcolor": "#ebf0f8", "linecolor": "#444", "zerolinecolor": "#ebf0f8", "ticks": ""},
+    "xaxis": {"gridcolor": "#ebf0f8", "linecolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "zerolinewidth": 2,
+              "ticks": "", "automargin": True, "title": {"standoff": 15}},
+    "yaxis": {"gridcolor": "#ebf0f8", "linecolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "zerolinewidth": 2,
+              "ticks": "", "automargin": True, "title": {"standoff": 15}},
+    "title": {"x": 0.05},
     "hovermode": "closest"})
 
 
