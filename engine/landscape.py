@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import BATCH_MODES, Config
 from .data import Dataset
-from .network import Net, Params, data_loss
+from .network import Net, Params, data_loss, params_vector
 from .optim import OPTIMIZERS
 from .trainer import Trainer
 
@@ -147,8 +147,7 @@ def random_directions(model: LossModel, center: Array, seed, include_biases: boo
     flat = []
     for _ in range(2):
         raw = model.unflatten(rng.normal(size=center.shape))
-        flat.append(np.concatenate([x.ravel() for pair in filter_normalise(raw, params, include_biases)
-                                    for x in pair]))
+        flat.append(params_vector(filter_normalise(raw, params, include_biases)))
     if not flat[0].any():
         raise ValueError("all weights are zero, so filter-normalised directions are zero too")
     return Directions("random", center, flat[0], flat[1],
@@ -326,7 +325,7 @@ def sampled_path(trainer: Trainer, upto: int | None = None, max_points: int = MA
     its = np.unique(np.round(np.linspace(0, upto, min(upto + 1, max_points))).astype(int))
     if dense_from is not None:
         its = np.union1d(its, np.arange(max(0, dense_from), upto + 1))
-    vecs = [np.concatenate([x.ravel() for pair in trainer.params_at(int(k)) for x in pair]) for k in its]
+    vecs = [params_vector(trainer.params_at(int(k))) for k in its]
     return its, np.array(vecs)
 
 
@@ -488,8 +487,3 @@ def side_by_side(config: Config, dataset: Dataset, params: Params, field: str, e
     grid = tuple(np.linspace(lo[k] - pad[k], hi[k] + pad[k], grid_n) for k in range(2))
     paths = {r.label: (r.iterations, r.path) for r in runs}
     return runs, build_landscape(model, plane, grid, paths, start=params_vector(params))
-
-
-def params_vector(params: Params) -> Array:
-    """Return [(W, b), …] flattened in Trainer.param_vector order, shape (P,)."""
-    return np.concatenate([x.ravel() for pair in params for x in pair])

@@ -42,6 +42,11 @@ class Net:
         return self.output if layer == n_layers - 1 else self.hidden
 
 
+def params_vector(params: Params) -> Array:
+    """Return [(W, b), …] flattened as W1, b1, W2, b2, …, shape (P,)."""
+    return np.concatenate([x.ravel() for pair in params for x in pair])
+
+
 def forward(net: Net, params: Params, x: Array) -> tuple[list[Array], list[Array]]:
     """Return (zs, activations): zs[l] is (B, n_l) for l = 0..L−1; activations[0] = x, then a_1..a_L."""
     zs: list[Array] = []

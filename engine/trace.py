@@ -63,7 +63,3 @@ class StepTrace(NamedTuple):
         """Return True when the update was applied."""
         return self.status == "ok"
 
-
-def mean_abs_delta(trace: StepTrace) -> np.ndarray:
-    """Return mean |δ| per layer, shape (L,)."""
-    return np.array([float(np.abs(lt.delta).mean()) for lt in trace.layers])

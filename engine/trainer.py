@@ -14,7 +14,7 @@ from .config import LIVE_FIELDS, Config
 from .data import Dataset, Split, make_dataset, split_dataset
 from .history import History
 from .initializers import init_params
-from .network import Net, Params, backward, batch_loss, forward, predict
+from .network import Net, Params, backward, batch_loss, forward, params_vector, predict
 from .optim import (
     OptimizerSpec,
     clip_gradients,
@@ -46,15 +46,6 @@ def resolve_loss(cfg: Config, task: str) -> tuple[str, str]:
         fused = {"bce": "sigmoid", "softmax_ce": "softmax"}
         output = fused.get(loss) or ("linear" if task == "regression" else "sigmoid")
     return loss, output
-
-
-def accuracy(task: str, out: Array, y: Array) -> float:
-    """Return the fraction of correct predictions (NaN for regression or an empty set)."""
-    if task == "regression" or y.shape[0] == 0:
-        return float("nan")
-    if task == "multiclass":
-        return np.count_nonzero(out.argmax(axis=1) == y.argmax(axis=1)) / y.shape[0]
-    return np.count_nonzero((out[:, 0] >= 0.5) == (y[:, 0] >= 0.5)) / y.shape[0]
 
 
 def labels_problem(ds: Dataset, loss: str, output: str) -> str | None:
@@ -388,21 +379,15 @@ class Trainer:
         with np.errstate(all="ignore"):
             return predict(self.net, self.params, self.split.transform(np.asarray(X_raw, dtype=np.float64)))
 
-    def per_sample_loss(self, trace: StepTrace) -> Array:
-        """Return the data loss ℓ_i of each sample of trace's batch, shape (B,)."""
-        last = trace.layers[-1]
-        with np.errstate(all="ignore"):
-            return self.net.loss.per_sample(last.z, last.a, trace.y)
-
     def param_vector(self) -> Array:
         """Return all parameters flattened (W1, b1, W2, b2, …), shape (P,)."""
-        return np.concatenate([x.ravel() for x in self._flat(self.params)])
+        return params_vector(self.params)
 
     def param_path(self) -> tuple[Array, Array]:
         """Return (iterations (S,), flattened parameters (S, P)) of the stored snapshots plus now."""
         snaps = [s for s in self._snapshots if s.iteration < self.iteration]
         its = np.array([s.iteration for s in snaps] + [self.iteration])
-        vecs = [np.concatenate([x.ravel() for x in self._flat(s.params)]) for s in snaps]
+        vecs = [params_vector(s.params) for s in snaps]
         return its, np.array([*vecs, self.param_vector()])
 
     # ---- live settings -------------------------------------------------------------------------

@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.lessons import BY_NUMBER, Lesson
-from ui.session import TRAINER_KEY, presenter_mode
+from ui.session import LESSON_KEY, TRAINER_KEY, presenter_mode
 from ui.settings import BY_KEY, to_query
 
 SETTING_KEYS = tuple(BY_KEY)
 
-LESSON_KEY = "_lesson"
 PAGES = {"forward_backward": "pages/forward_backward.py", "worked_example": "pages/worked_example.py",
          "vanishing": "pages/vanishing_gradients.py"}
 

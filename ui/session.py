@@ -12,6 +12,7 @@ from ui.settings import from_config, to_config
 TRAINER_KEY = "_trainer"
 NOTICE_KEY = "_trainer_notice"
 PENDING_KEY = "_pending_settings"
+LESSON_KEY = "_lesson"  # (lesson number, variant) of the open lesson
 DATA_FIELDS = frozenset({"dataset", "n_samples", "noise", "data_seed", "test_ratio", "standardize"})
 
 
@@ -51,7 +52,7 @@ def trainer_for(cfg: Config) -> Trainer:
         st.error(f"That change was not applied: {e}. Your experiment is unchanged.")
         return trainer
     st.session_state[TRAINER_KEY] = rebuilt
-    st.session_state.pop("_lesson", None)  # the lesson's scenario no longer applies
+    st.session_state.pop(LESSON_KEY, None)  # the lesson's scenario no longer applies
     st.session_state[NOTICE_KEY] = "Network rebuilt (new initial weights) because these changed: " + ", ".join(
         sorted(changed - LIVE_FIELDS))
     return rebuilt

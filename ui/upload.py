@@ -22,7 +22,7 @@ def csv_upload(cfg: Config) -> None:
             st.success(f"Training on **{ds.name}**: {ds.n} rows, {ds.X.shape[1]} features, target "
                        f"“{ds.target_names[0]}” ({ds.task}).")
             st.button("Back to the built-in datasets", key="csv_builtin", on_click=_use_builtin, args=(cfg,))
-        st.download_button("Example CSV", lambda: example_csv(), "example.csv", "text/csv", key="csv_example",
+        st.download_button("Example CSV", example_csv, "example.csv", "text/csv", key="csv_example",
                            on_click="ignore")
         upload = st.file_uploader("Numeric feature columns and one target column", type=["csv", "txt"],
                                   key="csv_file")
