@@ -44,15 +44,20 @@ def bare_step_factory(trainer: Trainer):
     return step
 
 
-def per_step_us(fn, n: int, repeats: int = 5) -> float:
-    """Return the best-of-repeats mean µs per call of fn over n calls."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best * 1e6
+def paired_us(fn_a, fn_b, n: int, rounds: int = 9) -> tuple[float, float]:
+    """Return the best mean µs per call of fn_a and of fn_b, timed in alternating rounds of n calls.
+
+    Alternating the two keeps a slow patch of the machine (a noisy neighbour, a frequency change) from
+    landing on one side of the ratio only.
+    """
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for k, fn in enumerate((fn_a, fn_b)):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - t0) / n)
+    return best[0] * 1e6, best[1] * 1e6
 
 
 def main() -> None:
@@ -61,9 +66,8 @@ def main() -> None:
     for name, hidden, n in CASES:
         cfg = Config(hidden=hidden, n_samples=n, lr=0.1)
         trainer = Trainer(cfg)
-        steps = 2000 if n <= 200 else 600
-        trace_us = per_step_us(trainer.step, steps)
-        bare_us = per_step_us(bare_step_factory(Trainer(cfg)), steps)
+        steps = 1000 if n <= 200 else 300
+        trace_us, bare_us = paired_us(trainer.step, bare_step_factory(Trainer(cfg)), steps)
         ratios.append(trace_us / bare_us)
         print(f"{name:<14}{n:>6}{trace_us:>15.1f}{bare_us:>14.1f}{trace_us / bare_us:>8.2f}")
     tracemalloc.start()

@@ -220,7 +220,8 @@ def _losses_chunk(model: LossModel, center: Array, d1: Array, d2: Array, xs: Arr
             penalty += 0.5 * model.l2 * np.einsum("gij,gij->g", W, W)
     N, K = model.y.shape
     y = np.broadcast_to(model.y, (G, N, K)).reshape(-1, K)
-    per_sample = model.net.loss.per_sample(z.reshape(-1, K), a.reshape(-1, K), y).reshape(G, N)
+    # per_sample_for, as the trainer's evaluation uses: the centre of the grid is its loss bit for bit
+    per_sample = model.net.loss.per_sample_for(y)(z.reshape(-1, K), a.reshape(-1, K)).reshape(G, N)
     return per_sample.mean(axis=1) + penalty
 
 

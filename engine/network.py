@@ -5,6 +5,7 @@ Conventions (DESIGN.md): W_l is (n_out, n_in), b_l is (n_out,), a batch is rows,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,12 +53,18 @@ def forward(net: Net, params: Params, x: Array) -> tuple[list[Array], list[Array
     zs: list[Array] = []
     acts = [x]
     a = x
-    L = len(params)
-    for i, (W, b) in enumerate(params):
-        z = a @ W.T + b
-        a = net.act(i, L).f(z)
+    hidden_f = net.hidden.f
+    for W, b in params[:-1]:
+        z = a @ W.T
+        z += b  # in place: one fewer temporary per layer
+        a = hidden_f(z)
         zs.append(z)
         acts.append(a)
+    W, b = params[-1]
+    z = a @ W.T
+    z += b
+    zs.append(z)
+    acts.append(net.output.f(z))
     return zs, acts
 
 
@@ -76,18 +83,32 @@ def backward(net: Net, params: Params, zs: list[Array], acts: list[Array],
 
     Uses the weights the forward pass used (the ones before any update).
     """
-    L = len(params)
     B = y.shape[0]
-    deltas: list[Array] = [np.empty(0)] * L
+    df = net.hidden.df
     delta = net.loss.delta(zs[-1], acts[-1], y, net.output)
-    deltas[-1] = delta
-    for i in range(L - 2, -1, -1):
-        W_next = params[i + 1][0]
-        delta = (delta @ W_next) * net.hidden.df(zs[i], acts[i + 1])
-        deltas[i] = delta
-    grads_W = [d.T @ a_prev / B for d, a_prev in zip(deltas, acts[:-1])]
-    grads_b = [d.sum(axis=0) / B for d in deltas]
+    deltas = [delta]
+    for i in range(len(params) - 2, -1, -1):
+        delta = delta @ params[i + 1][0]
+        delta *= df(zs[i], acts[i + 1])  # in place on the fresh product: one temporary fewer per layer
+        deltas.append(delta)
+    deltas.reverse()
+    grads_W = []
+    for d, a_prev in zip(deltas, acts):
+        grad_W = d.T @ a_prev
+        grad_W /= B
+        grads_W.append(grad_W)
+    weights = _mean_weights(B)
+    grads_b = [weights @ d for d in deltas]
     return deltas, grads_W, grads_b
+
+
+@functools.lru_cache(maxsize=32)
+def _mean_weights(B: int) -> Array:
+    """Return the read-only vector (B,) of 1/B: a product with it averages batch rows several times faster
+    than .mean(axis=0) on small batches."""
+    weights = np.full(B, 1.0 / B)
+    weights.flags.writeable = False
+    return weights
 
 
 def batch_loss(net: Net, zs_last: Array, a_last: Array, y: Array) -> float:

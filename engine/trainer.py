@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -28,6 +29,9 @@ from .optim import (
 from .trace import LayerTrace, StepTrace
 
 Array = np.ndarray
+
+_new_tuple = tuple.__new__
+_add_reduce = np.add.reduce  # the ufunc itself: ndarray.sum's Python wrapper costs more than a small sum
 
 TRACE_MEMORY_BUDGET = 8 * 2**20   # bytes of full traces kept in the ring buffer
 MAX_TRACES = 32
@@ -96,6 +100,7 @@ class Trainer:
         self.dataset = dataset if dataset is not None else make_dataset(
             cfg.dataset, cfg.n_samples, cfg.noise, cfg.data_seed)
         self.split: Split = split_dataset(self.dataset, cfg.test_ratio, cfg.data_seed, cfg.standardize)
+        self.n_train: int = self.split.X_train.shape[0]  #: number of training samples (fixed for a Trainer)
         self.loss_name, self.output_name = resolve_loss(cfg, self.dataset.task)
         problem = labels_problem(self.dataset, self.loss_name, self.output_name)
         if problem:
@@ -125,6 +130,7 @@ class Trainer:
         self._eval: _Evaluation | None = None  # evaluation of the current params
         self._eval_label = (self._eval_y.argmax(axis=1) if self.dataset.task == "multiclass"
                             else self._eval_y[:, 0] >= 0.5)
+        self._eval_per_sample = self.net.loss.per_sample_for(self._eval_y)
         self._all_rows = np.arange(self.n_train)
         self._snapshots: list[_Snapshot] = []
         self._snapshot_every = SNAPSHOT_EVERY
@@ -137,11 +143,6 @@ class Trainer:
         return len(self.params)
 
     @property
-    def n_train(self) -> int:
-        """Return the number of training samples."""
-        return int(self.split.X_train.shape[0])
-
-    @property
     def batch_size(self) -> int:
         """Return the batch size B in use."""
         return self.config.batch_size_for(self.n_train)
@@ -149,7 +150,12 @@ class Trainer:
     @property
     def batches_per_epoch(self) -> int:
         """Return ceil(N / B), the iterations in one epoch."""
-        return math.ceil(self.n_train / self.batch_size)
+        # cached per Config object (configs are immutable): step() asks every iteration
+        cached = self.__dict__.get("_batches_per_epoch")
+        if cached is None or cached[0] is not self.config:
+            cached = (self.config, math.ceil(self.n_train / self.batch_size))
+            self._batches_per_epoch = cached
+        return cached[1]
 
     @property
     def initial_params(self) -> list[tuple[Array, Array]]:
@@ -249,6 +255,9 @@ class Trainer:
         self.batch_in_epoch += 1
 
     # ---- one iteration ------------------------------------------------------------------------
+    # as a decorator np.errstate keeps no per-call object and stays thread-safe (sessions step in threads);
+    # a diverging step overflows on purpose, and the status, not a RuntimeWarning, reports it
+    @np.errstate(all="ignore")
     def step(self) -> StepTrace:
         """Run one training iteration and return its StepTrace.
 
@@ -261,56 +270,63 @@ class Trainer:
         x, y = (self.split.X_train, self.split.y_train) if full else \
             (self.split.X_train[idx], self.split.y_train[idx])
         t = self.iteration + 1
-        with np.errstate(all="ignore"):
-            if full:
-                # full batch: the batch is the training set, already evaluated at these params
-                if self._eval is None:
-                    self._eval = self._evaluate(self.params)
-                zs, acts, loss = self._eval.zs_train, self._eval.acts_train, self._eval.train_loss
-            else:
-                zs, acts = forward(self.net, self.params, x)
-                loss = batch_loss(self.net, zs[-1], acts[-1], y)
-            deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, y)
-            reg_loss = 0.0
-            if cfg.l1 or cfg.l2:
-                reg_loss, reg_W = regularization([W for W, _ in self.params], cfg.l1, cfg.l2)
-                grads_W = [g + r for g, r in zip(grads_W, reg_W)]
-            opt_grads = []
-            for gW, gb in zip(grads_W, grads_b):
-                opt_grads += [gW, gb if cfg.train_biases else np.zeros_like(gb)]
-            # squared norms per parameter, shared by the history (‖grad_W‖ per layer) and the clip (global norm)
-            squares = [float(np.vdot(g, g)) for g in opt_grads]
-            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value,
-                                                             math.sqrt(sum(squares)))
-            lr = scheduled_lr(cfg.lr, cfg.schedule, t, cfg.decay, cfg.step_size)
-            updates, new_state = optimizer_updates(self._opt_spec, clipped, self.opt_state, lr)
-            new_params = [(W + updates[2 * i], b + updates[2 * i + 1]) for i, (W, b) in enumerate(self.params)]
-            finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss)
-            if finite and raw_norm > 1e100:
-                # only astronomically large gradients can overflow a weight; skip the check otherwise
-                finite = math.isfinite(global_norm([p for pair in new_params for p in pair]))
-            evaluation = self._evaluate(new_params) if finite else None
-            # weights so large that the training loss overflows count as diverged too
-            if evaluation is None or not math.isfinite(evaluation.train_loss):
-                return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
-                                            grads_W, grads_b, loss, reg_loss, lr, raw_norm)
-            old_params, self.params = self.params, new_params
-            self.opt_state = new_state
-            self._advance_batch(new_epoch, len(idx))
-            self.iteration = t
-            self.diverged = None
-            self._eval = evaluation
-            train_loss, test_loss = evaluation.train_loss, evaluation.test_loss
-            train_acc, test_acc = evaluation.train_acc, evaluation.test_acc
-        layers = tuple(
-            LayerTrace(W, b, z, a, d, gW, gb, updates[2 * i], updates[2 * i + 1])
-            for i, ((W, b), z, a, d, gW, gb) in enumerate(zip(old_params, zs, acts[1:], deltas, grads_W, grads_b)))
-        trace = StepTrace(t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss, reg_loss,
-                          train_loss, test_loss, lr, raw_norm, clipped_norm, "ok")
+        if full:
+            # full batch: the batch is the training set, already evaluated at these params
+            if self._eval is None:
+                self._eval = self._evaluate(self.params)
+            zs, acts, loss = self._eval.zs_train, self._eval.acts_train, self._eval.train_loss
+        else:
+            zs, acts = forward(self.net, self.params, x)
+            loss = batch_loss(self.net, zs[-1], acts[-1], y)
+        deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, y)
+        reg_loss = 0.0
+        if cfg.l1 or cfg.l2:
+            reg_loss, reg_W = regularization([W for W, _ in self.params], cfg.l1, cfg.l2)
+            grads_W = [g + r for g, r in zip(grads_W, reg_W)]
+        if not cfg.train_biases:
+            grads_b_used = [np.zeros_like(gb) for gb in grads_b]
+        else:
+            grads_b_used = grads_b
+        opt_grads = [g for pair in zip(grads_W, grads_b_used) for g in pair]
+        # squared norms per parameter, shared by the history (‖grad_W‖ per layer) and the clip (global norm)
+        squares = [float(np.vdot(g, g)) for g in opt_grads]
+        raw_norm = math.sqrt(sum(squares))
+        if cfg.clip_norm or cfg.clip_value:
+            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value, raw_norm)
+        else:
+            clipped, clipped_norm = opt_grads, raw_norm
+        lr = scheduled_lr(cfg.lr, cfg.schedule, t, cfg.decay, cfg.step_size)
+        updates, new_state = optimizer_updates(self._opt_spec, clipped, self.opt_state, lr)
+        updates_W, updates_b = updates[0::2], updates[1::2]
+        new_params = [(W + uW, b + ub) for (W, b), uW, ub in zip(self.params, updates_W, updates_b)]
+        finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss)
+        if finite and raw_norm > 1e100:
+            # only astronomically large gradients can overflow a weight; skip the check otherwise
+            finite = math.isfinite(global_norm([p for pair in new_params for p in pair]))
+        evaluation = self._evaluate(new_params) if finite else None
+        # weights so large that the training loss overflows count as diverged too
+        if evaluation is None or not math.isfinite(evaluation.train_loss):
+            return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
+                                        grads_W, grads_b, loss, reg_loss, lr, raw_norm)
+        old_params, self.params = self.params, new_params
+        self.opt_state = new_state
+        self._advance_batch(new_epoch, len(idx))
+        self.iteration = t
+        self.diverged = None
+        self._eval = evaluation
+        train_loss, test_loss = evaluation.train_loss, evaluation.test_loss
+        train_acc, test_acc = evaluation.train_acc, evaluation.test_acc
+        # tuple.__new__ skips the NamedTuples' Python-level __new__: a tenth of a small net's step otherwise
+        Ws, bs = zip(*old_params)
+        layers = tuple([_new_tuple(LayerTrace, fields) for fields in
+                        zip(Ws, bs, zs, acts[1:], deltas, grads_W, grads_b, updates_W, updates_b)])
+        trace = _new_tuple(StepTrace, (t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss,
+                                       reg_loss,
+                                       train_loss, test_loss, lr, raw_norm, clipped_norm, "ok"))
         self.history.append(
             (t, epoch, loss, reg_loss, train_loss, test_loss, train_acc, test_acc, lr, raw_norm, clipped_norm),
             [math.sqrt(q) for q in squares[::2]],
-            [float(np.abs(d).sum()) / d.size for d in deltas])
+            _mean_abs(deltas))
         self.traces.append(trace)
         if t % self._snapshot_every == 0:
             self._take_snapshot(pinned=False)
@@ -320,18 +336,25 @@ class Trainer:
         """Forward the stacked train+test rows once; return the training rows' pass and both losses."""
         n = self.n_train
         zs, acts = forward(self.net, params, self._eval_X)
-        per_sample = self.net.loss.per_sample(zs[-1], acts[-1], self._eval_y)
-        m = per_sample.shape[0] - n
+        per_sample = self._eval_per_sample(zs[-1], acts[-1])
+        train_loss, test_loss = self._split_mean(per_sample)
         correct = self._correct(acts[-1])
-        nan = float("nan")
-        return _Evaluation(
-            [z[:n] for z in zs], [a[:n] for a in acts],
-            float(per_sample[:n].sum()) / n, float(per_sample[n:].sum()) / m if m else nan,
-            np.count_nonzero(correct[:n]) / n if correct is not None else nan,
-            np.count_nonzero(correct[n:]) / m if correct is not None and m else nan)
+        if correct is None:
+            train_acc = test_acc = math.nan
+        else:
+            m = correct.shape[0] - n
+            train_acc = np.count_nonzero(correct[:n]) / n
+            test_acc = np.count_nonzero(correct[n:]) / m if m else math.nan
+        return _new_tuple(_Evaluation, ([z[:n] for z in zs], [a[:n] for a in acts], train_loss, test_loss,
+                                        train_acc, test_acc))
+
+    def _split_mean(self, per_row: Array) -> list[float]:
+        """Return [train mean, test mean] of per-row losses of the stacked train+test rows (test NaN if none)."""
+        n, m = self.n_train, per_row.shape[0] - self.n_train
+        return [float(_add_reduce(per_row[:n])) / n, float(_add_reduce(per_row[n:])) / m if m else math.nan]
 
     def _correct(self, out: Array) -> Array | None:
-        """Return per-row correctness of stacked train+test outputs (None for regression)."""
+        """Return per-row correctness (bool) of stacked train+test outputs (None for regression)."""
         task = self.dataset.task
         if task == "multiclass":
             return out.argmax(axis=1) == self._eval_label
@@ -489,6 +512,15 @@ class Trainer:
                                                     "update_W", "update_b")) for lt in tr.layers)
         snaps = sum(sum(W.nbytes + b.nbytes for W, b in s.params) for s in self._snapshots)
         return self.history.nbytes() + sum(arrays_of_trace(t) for t in self.traces) + snaps
+
+
+def _mean_abs(arrays: list[Array]) -> list[float]:
+    """Return mean |x| of each array, as floats."""
+    # one abs and one segmented sum over all arrays at once: half the NumPy calls of a loop per array
+    sizes = [x.size for x in arrays]
+    flat = np.concatenate([x.ravel() for x in arrays])
+    np.abs(flat, out=flat)
+    return (np.add.reduceat(flat, [0, *itertools.accumulate(sizes[:-1])]) / sizes).tolist()
 
 
 def _opt_spec(cfg: Config) -> OptimizerSpec:

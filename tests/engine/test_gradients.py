@@ -90,3 +90,15 @@ def test_stable_losses_and_sigmoid_stay_finite(z):
     np.testing.assert_allclose(a.sum(), 1.0)
     loss = soft.loss.per_sample(zz, a, np.array([[0.0, 1.0, 0.0]]))
     assert np.isfinite(loss).all() and loss[0] >= 0
+
+
+def test_bce_for_fixed_labels_matches_the_general_formula_to_the_last_bit_or_so():
+    # the trainer and the loss surface evaluate with the specialised form, per-sample panels with the general one
+    bce = Net.build("tanh", "sigmoid", "bce").loss
+    z = np.concatenate([np.linspace(-800, 800, 801), np.linspace(-3, 3, 601), [-0.0, 1e-300, -1e-300]])[:, None]
+    for y in (np.zeros_like(z), np.ones_like(z), (np.arange(z.shape[0]) % 2.0)[:, None]):
+        np.testing.assert_allclose(bce.per_sample_for(y)(z, None), bce.per_sample(z, None, y), rtol=4.5e-16, atol=0)
+    assert bce.per_sample_for(np.ones((1, 1)))(np.array([[50.0]]), None)[0] == pytest.approx(1.9287498479639178e-22)
+    # soft labels and other losses fall back to the general per-sample loss
+    soft = np.full_like(z, 0.3)
+    np.testing.assert_array_equal(bce.per_sample_for(soft)(z, None), bce.per_sample(z, None, soft))
