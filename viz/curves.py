@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+import viz.objs as vo
 from engine.history import History
-from viz.theme import SERIES, Style, apply_layout
+from viz.theme import SERIES, Style, base_layout
 
 MAX_EPOCH_LINES = 40
 
@@ -22,22 +23,27 @@ def loss_figure(history: History, style: Style, log_y: bool = False, height: int
                 current: int | None = None) -> go.Figure:
     """Return train, test and batch loss per iteration; dotted lines mark epoch starts (when few enough)."""
     it = history.column("iteration")
-    fig = go.Figure()
+    traces = []
     series = (("loss", "batch loss (before update)", SERIES[2], "dot"), ("train_loss", "train loss", SERIES[0], None),
               ("test_loss", "test loss", SERIES[1], None))
     for col, name, colour, dash in series:
         y = history.column(col)
         if np.isfinite(y).any():
-            fig.add_trace(go.Scatter(x=it, y=np.where(np.isfinite(y), y, np.nan), mode="lines", name=name,
-                                     line={"color": colour, "width": style.line, "dash": dash}))
+            line = {"color": colour, "width": style.line, **({"dash": dash} if dash else {})}
+            traces.append(vo.Scatter(x=it, y=np.where(np.isfinite(y), y, np.nan), mode="lines", name=name, line=line))
     starts = epoch_starts(history)
+    shapes = []
     # full batch: every iteration is an epoch, so lines would only add noise
     if 0 < len(starts) <= MAX_EPOCH_LINES and len(starts) < len(it) - 1:
-        for s in starts:
-            fig.add_vline(x=s - 0.5, line={"width": 1, "dash": "dot", "color": "#888"})
+        shapes += [_vline(s - 0.5, {"width": 1, "dash": "dot", "color": "#888"}) for s in starts]
     if current is not None:
-        fig.add_vline(x=current, line={"width": 2, "color": "#111"})
-    apply_layout(fig, style, height=height)
-    fig.update_layout(xaxis_title="iteration", yaxis_title="loss", yaxis_type="log" if log_y else "linear",
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
-    return fig
+        shapes.append(_vline(current, {"width": 2, "color": "#111"}))
+    layout = base_layout(style, height=height, xaxis={"title": {"text": "iteration"}},
+                         yaxis={"title": {"text": "loss"}, "type": "log" if log_y else "linear"},
+                         legend={"orientation": "h", "y": 1.12, "x": 0}, **({"shapes": shapes} if shapes else {}))
+    return vo.Figure(traces, layout=layout)
+
+
+def _vline(x: float, line: dict) -> dict:
+    """Return a layout shape: a vertical line at x across the whole plot height."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+import viz.objs as vo
 from engine.trainer import Trainer
-from viz.theme import DIVERGING, SERIES, Style, apply_layout
+from viz.theme import DIVERGING, SERIES, Style, base_layout
 
 GRID = 80
 CLASS_SCALES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -50,46 +51,47 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
     ds, split = trainer.dataset, trainer.split
     X_train_raw = split.X_train * split.std + split.mean
     X_test_raw = split.X_test * split.std + split.mean
-    fig = go.Figure()
+    traces = []
     if ds.X.shape[1] == 1:
         xs = np.linspace(ds.X[:, 0].min(), ds.X[:, 0].max(), 200)
-        fig.add_trace(go.Scatter(x=X_train_raw[:, 0], y=split.y_train[:, 0], mode="markers", name="train",
+        traces.append(vo.Scatter(x=X_train_raw[:, 0], y=split.y_train[:, 0], mode="markers", name="train",
                                  marker={"size": style.marker, "color": SERIES[0]}))
         if len(X_test_raw):
-            fig.add_trace(go.Scatter(x=X_test_raw[:, 0], y=split.y_test[:, 0], mode="markers", name="test",
+            traces.append(vo.Scatter(x=X_test_raw[:, 0], y=split.y_test[:, 0], mode="markers", name="test",
                                      marker={"size": style.marker, "color": SERIES[1], "symbol": "x"}))
-        fig.add_trace(go.Scatter(x=xs, y=trainer.predict(xs[:, None])[:, 0], mode="lines", name="prediction",
+        traces.append(vo.Scatter(x=xs, y=trainer.predict(xs[:, None])[:, 0], mode="lines", name="prediction",
                                  line={"width": style.line * 1.5, "color": "#111"}))
         if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
-            fig.add_trace(go.Scatter(x=X_train_raw[batch_index, 0], y=split.y_train[batch_index, 0], mode="markers",
+            traces.append(vo.Scatter(x=X_train_raw[batch_index, 0], y=split.y_train[batch_index, 0], mode="markers",
                                      name="this batch", marker={"size": style.marker * 1.8, "color": "rgba(0,0,0,0)",
                                                                 "line": {"width": 2.5, "color": "#111"}}))
-        apply_layout(fig, style, height=height)
-        fig.update_layout(xaxis_title=ds.feature_names[0], yaxis_title=ds.target_names[0])
-        return fig
+        layout = base_layout(style, height=height, xaxis={"title": {"text": ds.feature_names[0]}},
+                             yaxis={"title": {"text": ds.target_names[0]}})
+        return vo.Figure(traces, layout=layout)
     xs, ys, Z = prediction_grid(trainer)
     if ds.task == "binary":
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
+        traces.append(vo.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
                                  colorbar={"title": {"text": "P(1)"}, "thickness": 16}, hoverinfo="skip"))
-        fig.add_trace(go.Contour(x=xs, y=ys, z=Z, contours={"start": 0.5, "end": 0.5, "coloring": "none"},
+        traces.append(vo.Contour(x=xs, y=ys, z=Z, contours={"start": 0.5, "end": 0.5, "coloring": "none"},
                                  line={"width": style.line, "color": "#111"}, showscale=False, hoverinfo="skip",
                                  name="decision boundary", showlegend=True))
     elif ds.task == "multiclass":
         k = ds.y.shape[1]
         scale = [[i / max(k - 1, 1), CLASS_SCALES[i % len(CLASS_SCALES)]] for i in range(k)]
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=k - 1, colorscale=scale, opacity=0.35,
+        traces.append(vo.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=k - 1, colorscale=scale, opacity=0.35,
                                  showscale=False, hoverinfo="skip"))
     else:
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75, hoverinfo="skip",
+        traces.append(vo.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75, hoverinfo="skip",
                                  colorbar={"title": {"text": "ŷ"}, "thickness": 16}))
-    _scatter_points(fig, trainer, X_train_raw, X_test_raw, style, batch_index)
-    apply_layout(fig, style, height=height)
-    fig.update_layout(xaxis_title=ds.feature_names[0], yaxis_title=ds.feature_names[1],
-                      legend={"orientation": "h", "y": -0.15}, yaxis={"scaleanchor": "x", "scaleratio": 1})
-    return fig
+    traces += _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index)
+    layout = base_layout(style, height=height, xaxis={"title": {"text": ds.feature_names[0]}},
+                         yaxis={"title": {"text": ds.feature_names[1]}, "scaleanchor": "x", "scaleratio": 1},
+                         legend={"orientation": "h", "y": -0.15})
+    return vo.Figure(traces, layout=layout)
 
 
-def _scatter_points(fig, trainer, X_train_raw, X_test_raw, style, batch_index) -> None:
+def _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index) -> list[go.Scatter]:
+    """Return the training, test and current-batch point traces of the 2-D data view."""
     ds, split = trainer.dataset, trainer.split
     classification = ds.task != "regression"
 
@@ -100,13 +102,15 @@ def _scatter_points(fig, trainer, X_train_raw, X_test_raw, style, batch_index) -
         return np.array(CLASS_SCALES)[lab % len(CLASS_SCALES)]
 
     common = {"mode": "markers"}
-    fig.add_trace(go.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
+    points = []
+    points.append(vo.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
                              marker={"size": style.marker, "color": colours(split.y_train),
                                      "line": {"width": 1.2, "color": "#111"}}))
     if len(X_test_raw):
-        fig.add_trace(go.Scatter(x=X_test_raw[:, 0], y=X_test_raw[:, 1], name="test", **common,
+        points.append(vo.Scatter(x=X_test_raw[:, 0], y=X_test_raw[:, 1], name="test", **common,
                                  marker={"size": style.marker, "color": colours(split.y_test), "symbol": "x"}))
     if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
-        fig.add_trace(go.Scatter(x=X_train_raw[batch_index, 0], y=X_train_raw[batch_index, 1], name="this batch",
+        points.append(vo.Scatter(x=X_train_raw[batch_index, 0], y=X_train_raw[batch_index, 1], name="this batch",
                                  **common, marker={"size": style.marker * 2, "color": "rgba(0,0,0,0)",
                                                    "line": {"width": 2.5, "color": "#111"}}))
+    return points

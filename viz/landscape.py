@@ -10,6 +10,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+import viz.objs as vo
 from engine.landscape import Landscape, Run
 from viz.theme import SERIES, Style, apply_layout
 
@@ -79,7 +80,7 @@ def _path_traces(ls: Landscape, style: Style, upto: dict | None = None) -> list[
     for k, p in enumerate(ls.paths):
         n = p.iterations.size if upto is None else upto[p.label]
         colour = _path_colour(ls, k)
-        traces.append(go.Scatter(
+        traces.append(vo.Scatter(
             x=p.coords[:n, 0], y=p.coords[:n, 1], mode="lines", name=p.label,
             line={"color": colour, "width": 2.2 * style.line}, customdata=np.c_[p.iterations[:n], p.heights[:n]],
             hovertemplate="iteration %{customdata[0]}<br>loss on this plane %{customdata[1]:.4g}<extra></extra>"))
@@ -95,7 +96,7 @@ def _scale(ls: Landscape) -> str | list:
 
 
 def _point_trace(x: float, y: float, loss: float, style: Style, name: str = "now") -> go.Scatter:
-    return go.Scatter(x=np.array([x]), y=np.array([y]), mode="markers", name=name,
+    return vo.Scatter(x=np.array([x]), y=np.array([y]), mode="markers", name=name,
                       marker={"size": 2.4 * style.marker, "color": "#FFFFFF", "symbol": "circle",
                               "line": {"color": "#000000", "width": 3}},
                       hovertemplate=f"{name}<br>loss {loss:.4g}<extra></extra>")
@@ -103,7 +104,7 @@ def _point_trace(x: float, y: float, loss: float, style: Style, name: str = "now
 
 def _start_trace(ls: Landscape, style: Style) -> go.Scatter:
     starts = np.array([p.coords[0] for p in ls.paths])
-    return go.Scatter(x=starts[:, 0], y=starts[:, 1], mode="markers", name="start",
+    return vo.Scatter(x=starts[:, 0], y=starts[:, 1], mode="markers", name="start",
                       marker={"size": 1.6 * style.marker, "color": "#000000", "symbol": "square",
                               "line": {"color": "#FFFFFF", "width": 2}}, hoverinfo="skip")
 
@@ -116,7 +117,7 @@ def contour_figure(ls: Landscape, style: Style, animate_from: int | None = None,
     point, moving the path and the point; the browser plays them (▶ on the figure), no server round trip.
     """
     d = ls.directions
-    fig = go.Figure(go.Contour(
+    fig = vo.Figure(vo.Contour(
         x=ls.xs, y=ls.ys, z=log_loss(ls.Z), customdata=ls.Z, colorscale=_scale(ls), ncontours=N_CONTOURS,
         contours={"coloring": "heatmap", "showlines": True}, line={"width": 0.6, "color": "rgba(0,0,0,0.35)"},
         colorbar=_colorbar(ls, style), name="loss",
@@ -129,7 +130,7 @@ def contour_figure(ls: Landscape, style: Style, animate_from: int | None = None,
     apply_layout(fig, style, height=height)
     _dark_axes(fig, style)
     # a long vertical title ("direction 2 (PC2, 4.05 % of variance)") would be cut: two lines
-    fig.update_layout(xaxis_title=d.labels[0], yaxis_title=d.labels[1].replace(" (", "<br>("),
+    fig.update_layout(xaxis_title_text=d.labels[0], yaxis_title_text=d.labels[1].replace(" (", "<br>("),
                       showlegend=len(ls.paths) > 1,
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
                       xaxis={"range": [ls.xs[0], ls.xs[-1]]}, yaxis={"range": [ls.ys[0], ls.ys[-1]]},
@@ -153,7 +154,7 @@ def _add_frames(fig: go.Figure, ls: Landscape, style: Style, animate_from: int) 
     frames = []
     for n in range(first + 1, path.iterations.size + 1):
         x, y = path.coords[n - 1]
-        frames.append(go.Frame(name=str(path.iterations[n - 1]), traces=[path_index, point_index], data=[
+        frames.append(vo.Frame(name=str(path.iterations[n - 1]), traces=[path_index, point_index], data=[
             _path_traces(ls, style, {path.label: n})[0],
             _point_trace(x, y, path.heights[n - 1], style, f"iteration {path.iterations[n - 1]}")]))
     fig.frames = frames
@@ -173,16 +174,16 @@ def surface3d_figure(ls: Landscape, style: Style, height: int = 560) -> go.Figur
     lo, hi = _zrange(ls)
     pos, text = log_ticks(lo, hi)
     lift = 0.03 * max(hi - lo, 1e-9)   # keeps the path visibly on top of the surface it lies on
-    fig = go.Figure(go.Surface(x=ls.xs, y=ls.ys, z=log_loss(ls.Z), customdata=ls.Z, colorscale=_scale(ls),
+    fig = vo.Figure(vo.Surface(x=ls.xs, y=ls.ys, z=log_loss(ls.Z), customdata=ls.Z, colorscale=_scale(ls),
                                showscale=False, name="loss",
                                hovertemplate="loss %{customdata:.4g}<extra></extra>"))
     for k, p in enumerate(ls.paths):
-        fig.add_trace(go.Scatter3d(
+        fig.add_trace(vo.Scatter3d(
             x=p.coords[:, 0], y=p.coords[:, 1], z=log_loss(p.heights) + lift, mode="lines", name=p.label,
             line={"color": _path_colour(ls, k), "width": 5 * style.line},
             customdata=p.iterations, hovertemplate="iteration %{customdata}<extra></extra>"))
     x, y, loss = ls.point
-    fig.add_trace(go.Scatter3d(x=np.array([x]), y=np.array([y]), z=log_loss([loss]) + lift, mode="markers",
+    fig.add_trace(vo.Scatter3d(x=np.array([x]), y=np.array([y]), z=log_loss([loss]) + lift, mode="markers",
                                name="now", marker={"size": 1.2 * style.marker, "color": "#FFFFFF",
                                                    "line": {"color": "#000000", "width": 6}}))
     apply_layout(fig, style, height=height)
@@ -223,41 +224,41 @@ def _short(label: str) -> str:
 
 def slice_figure(ls: Landscape, style: Style, height: int = 380) -> go.Figure:
     """Return the loss along direction 1 through the current point (log y), the point marked."""
-    fig = go.Figure(go.Scatter(x=ls.slice_t, y=ls.slice_loss, mode="lines", name="loss",
+    fig = vo.Figure(vo.Scatter(x=ls.slice_t, y=ls.slice_loss, mode="lines", name="loss",
                                line={"color": SERIES[0], "width": style.line}))
     fig.add_trace(_point_trace(ls.point[0], ls.point[2], ls.point[2], style))
     apply_layout(fig, style, height=height)
     _dark_axes(fig, style)
-    fig.update_layout(xaxis_title=ls.directions.labels[0], yaxis_title="loss", showlegend=False,
+    fig.update_layout(xaxis_title_text=ls.directions.labels[0], yaxis_title_text="loss", showlegend=False,
                       yaxis=log_axis(np.r_[ls.slice_loss, ls.point[2]]))
     return fig
 
 
 def interpolation_figure(ls: Landscape, style: Style, height: int = 380) -> go.Figure:
     """Return the loss along the straight line from the initial weights θ₀ (α = 0) to now (α = 1), log y."""
-    fig = go.Figure(go.Scatter(x=ls.interp_alpha, y=ls.interp_loss, mode="lines", name="loss",
+    fig = vo.Figure(vo.Scatter(x=ls.interp_alpha, y=ls.interp_loss, mode="lines", name="loss",
                                line={"color": SERIES[0], "width": style.line}))
     ends = np.interp([0.0, 1.0], ls.interp_alpha, ls.interp_loss)
-    fig.add_trace(go.Scatter(x=np.array([0.0, 1.0]), y=ends, mode="markers+text", text=["θ₀ start", "θ now"],
+    fig.add_trace(vo.Scatter(x=np.array([0.0, 1.0]), y=ends, mode="markers+text", text=["θ₀ start", "θ now"],
                              textposition="top center", textfont={"size": style.font},
                              marker={"size": 1.6 * style.marker, "color": "#000000"}, hoverinfo="skip"))
     apply_layout(fig, style, height=height)
     _dark_axes(fig, style)
-    fig.update_layout(xaxis_title="α  (weights = θ₀ + α·(θ − θ₀))", yaxis_title="loss", showlegend=False,
+    fig.update_layout(xaxis_title_text="α  (weights = θ₀ + α·(θ − θ₀))", yaxis_title_text="loss", showlegend=False,
                       yaxis=log_axis(ls.interp_loss))
     return fig
 
 
 def curves_figure(runs: list[Run], style: Style, height: int = 420) -> go.Figure:
     """Return the training loss against epochs for each run (log y), one colour per run as on the plane."""
-    fig = go.Figure()
+    fig = vo.Figure()
     for k, r in enumerate(runs):
-        fig.add_trace(go.Scatter(x=r.epochs, y=np.where(np.isfinite(r.train_loss), r.train_loss, np.nan),
+        fig.add_trace(vo.Scatter(x=r.epochs, y=np.where(np.isfinite(r.train_loss), r.train_loss, np.nan),
                                  mode="lines", name=r.label + (" (diverged)" if r.diverged else ""),
                                  line={"color": RUN_COLOURS[k % len(RUN_COLOURS)], "width": style.line}))
     apply_layout(fig, style, height=height)
     _dark_axes(fig, style)
-    fig.update_layout(xaxis_title="epochs (passes over the training set)", yaxis_title="training loss",
+    fig.update_layout(xaxis_title_text="epochs (passes over the training set)", yaxis_title_text="training loss",
                       yaxis=log_axis(np.concatenate([r.train_loss for r in runs])),
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig

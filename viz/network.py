@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+import viz.objs as vo
 from engine.trace import StepTrace
-from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, apply_layout, fmt, fmt_short, symmetric_range
+from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, base_layout, fmt, fmt_short, symmetric_range
 
 EDGE_QUANTITIES = {"W": "weight W", "grad_W": "gradient ∂L/∂W", "update_W": "update ΔW"}
 _BIAS_OF = {"W": "b", "grad_W": "grad_b", "update_W": "update_b"}
@@ -144,7 +145,7 @@ def _edge_traces(edges: dict, style: Style) -> list[go.Scatter]:
                 sel = (edges["active"] == active) & ((v >= 0) == positive) & (width_bin == b)
                 xs, ys = _segments(edges["x0"][sel], edges["y0"][sel], edges["x1"][sel], edges["y1"][sel])
                 colour = (POSITIVE if positive else NEGATIVE) if active else GREY
-                traces.append(go.Scatter(
+                traces.append(vo.Scatter(
                     x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                     line={"color": colour, "width": style.line * (0.4 + 1.6 * (b + 1) / WIDTH_BINS)},
                     opacity=0.85 if active else 0.45))
@@ -193,12 +194,24 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     the grey overlay of unreached nodes, the invisible edge-midpoint markers (index MID_TRACE, customdata
     [EDGE, layer, j, k]) that carry the clicks, and the bias squares.
     """
+    traces, layout = _network_parts(trace, style, phase=phase, edge_quantity=edge_quantity, sample=sample,
+                                    node_text=node_text, edge_names=edge_names, input_names=input_names,
+                                    output_names=output_names, height=height)
+    return vo.Figure(traces, layout=layout)
+
+
+def _network_parts(trace: StepTrace, style: Style, *, phase: Phase | None = None, edge_quantity: str = "W",
+                   sample: int | None = 0, node_text: Sequence[Sequence[str]] | None = None,
+                   edge_names: dict[tuple[int, int, int], str] | None = None,
+                   input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+                   height: int = 520) -> tuple[list[go.Scatter], dict]:
+    """Return (traces, layout dict) of network_figure, for it and for the animation frames."""
     L = len(trace.layers)
     phase = phase or Phase("update", L)
     sizes = [trace.x.shape[1], *(lt.W.shape[0] for lt in trace.layers)]
     cols, reached, qname = node_values(trace, phase, sample)
     edges = _edge_table(trace, sizes, edge_quantity, reached)
-    fig = go.Figure(_edge_traces(edges, style))
+    traces = _edge_traces(edges, style)
 
     x, y = node_positions(sizes)
     values = np.concatenate(cols)
@@ -214,7 +227,7 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
                        for i, (v, c) in enumerate(zip(values, col_of))], dtype=object)
     if node_text is not None:
         labels = np.array([t for col in node_text for t in col], dtype=object)
-    fig.add_trace(go.Scatter(
+    traces.append(vo.Scatter(
         x=x, y=y, mode="markers+text", text=labels, textposition="middle center",
         textfont={"size": style.node_font, "color": _text_colour(shown, m),
                   "weight": "bold"},
@@ -227,7 +240,7 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
         hoverinfo="text", showlegend=False, name="neurons",
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
     # grey out the columns not reached in this phase with a translucent overlay of grey markers
-    fig.add_trace(go.Scatter(x=x[~active], y=y[~active], mode="markers", hoverinfo="skip", showlegend=False,
+    traces.append(vo.Scatter(x=x[~active], y=y[~active], mode="markers", hoverinfo="skip", showlegend=False,
                              marker={"size": style.node, "color": "#e6e6e6", "line": {"width": 2, "color": "#999"}}))
     mx = (edges["x0"] + edges["x1"]) / 2
     my = (edges["y0"] + edges["y1"]) / 2
@@ -235,7 +248,7 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     if edge_names:
         mid_text = [edge_names.get((int(l), int(j), int(k)), "")
                     for l, j, k in zip(edges["layer"], edges["j"], edges["k"])]
-    fig.add_trace(go.Scatter(
+    traces.append(vo.Scatter(
         x=mx, y=my, mode="markers+text" if mid_text else "markers", text=mid_text,
         textposition="top center", textfont={"size": style.node_font, "color": "#333"},
         marker={"size": 16, "color": "rgba(0,0,0,0)"},
@@ -244,41 +257,43 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
                    for l, j, k in zip(edges["layer"], edges["j"], edges["k"])],
         hoverinfo="text", showlegend=False, name="edges",
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
-    _bias_nodes(fig, sizes, style)
-    _column_titles(fig, sizes, style, input_names, output_names)
-    apply_layout(fig, style, height=height)
+    traces.append(_bias_nodes(sizes, style))
     top = _bias_y(sizes) + 0.9
-    fig.update_layout(
+    layout = base_layout(
+        style, height=height, annotations=_column_titles(sizes, style, input_names, output_names),
         xaxis={"visible": False, "range": [-0.6, len(sizes) - 0.4], "fixedrange": True},
         yaxis={"visible": False, "range": [-(max(sizes) - 1) / 2 - 0.9, top], "fixedrange": True},
         margin={"l": 10, "r": 10, "t": 10, "b": 10}, clickmode="event+select", dragmode=False)
-    return fig
+    return traces, layout
 
 
-def _bias_nodes(fig: go.Figure, sizes: Sequence[int], style: Style) -> None:
+def _bias_nodes(sizes: Sequence[int], style: Style) -> go.Scatter:
     by = _bias_y(sizes)
     n = len(sizes) - 1
-    fig.add_trace(go.Scatter(
+    return vo.Scatter(
         x=np.arange(n) + 0.25, y=np.full(n, by), mode="markers+text", text=["+1"] * n,
         textfont={"size": style.node_font - 2}, textposition="middle center", hoverinfo="skip",
         marker={"size": style.node * 0.7, "symbol": "square", "color": "#ffffff",
                 "line": {"width": 2, "color": "#777"}},
-        showlegend=False, name="bias"))
+        showlegend=False, name="bias")
 
 
-def _column_titles(fig: go.Figure, sizes: Sequence[int], style: Style, input_names, output_names) -> None:
+def _column_titles(sizes: Sequence[int], style: Style, input_names, output_names) -> list[dict]:
+    """Return the annotations naming each column, and the input/output units when names are given."""
     L = len(sizes) - 1
     bottom = -(max(sizes) - 1) / 2 - 0.7
+    notes = []
     for c in range(L + 1):
         title = "input" if c == 0 else "output" if c == L else f"hidden {c}"
-        fig.add_annotation(x=c, y=bottom, text=f"<b>{title}</b>", showarrow=False, font={"size": style.font})
+        notes.append({"x": c, "y": bottom, "text": f"<b>{title}</b>", "showarrow": False, "font": {"size": style.font}})
     for names, col in ((input_names, 0), (output_names, L)):
         if not names:
             continue
         ys = (sizes[col] - 1) / 2.0 - np.arange(sizes[col])
         for name, yy in zip(names, ys):
-            fig.add_annotation(x=col, y=yy, text=name, showarrow=False, xshift=-(style.node * 0.9) if col == 0
-                               else style.node * 0.9, font={"size": style.font})
+            notes.append({"x": col, "y": float(yy), "text": name, "showarrow": False, "font": {"size": style.font},
+                          "xshift": -(style.node * 0.9) if col == 0 else style.node * 0.9})
+    return notes
 
 
 def parse_selection(event) -> Selection | None:
@@ -314,13 +329,13 @@ def animated_network(traces: Sequence[StepTrace], style: Style, *, edge_quantity
 
     Frames update the edge groups and the node trace only; at 80 ms a frame it draws 12.5 iterations a second.
     """
-    figs = [network_figure(tr, style, edge_quantity=edge_quantity, sample=sample, height=height) for tr in traces]
-    fig = go.Figure(figs[0])
+    parts = [_network_parts(tr, style, edge_quantity=edge_quantity, sample=sample, height=height) for tr in traces]
     animated = list(range(NODE_TRACE + 1))
-    fig.frames = [go.Frame(data=[f.data[i] for i in animated], traces=animated, name=str(tr.iteration))
-                  for f, tr in zip(figs, traces)]
+    frames = [vo.Frame(data=[data[i] for i in animated], traces=animated, name=str(tr.iteration))
+              for (data, _), tr in zip(parts, traces)]
     timing = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
-    fig.update_layout(
+    data, layout = parts[0]
+    layout.update(
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 1.02, "xanchor": "left",
                       "yanchor": "bottom", "pad": {"r": 8}, "font": {"size": style.font},
                       "buttons": [{"label": "▶ Play", "method": "animate",
@@ -333,4 +348,4 @@ def animated_network(traces: Sequence[StepTrace], style: Style, *, edge_quantity
                              "args": [[str(tr.iteration)], {**timing, "frame": {"duration": 0, "redraw": False}}]}
                             for tr in traces]}],
         margin={"l": 10, "r": 10, "t": 50, "b": 60})
-    return fig
+    return vo.Figure(data, layout=layout, frames=frames)

@@ -39,27 +39,41 @@ class Style:
 
 
 # a small template of our own: plotly's "plotly_white" is deep-copied into every figure (~11 ms each)
-_TEMPLATE = go.layout.Template(layout={
+_TEMPLATE = {"layout": {
     "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": SERIES,
     "xaxis": {"gridcolor": "#ebf0f8", "linecolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "zerolinewidth": 2,
               "ticks": "", "automargin": True, "title": {"standoff": 15}},
     "yaxis": {"gridcolor": "#ebf0f8", "linecolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "zerolinewidth": 2,
               "ticks": "", "automargin": True, "title": {"standoff": 15}},
     "title": {"x": 0.05},
-    "hovermode": "closest"})
+    "hovermode": "closest"}}
+
+
+def base_layout(style: Style, title: str | None = None, height: int = 420, **extra) -> dict:
+    """Return the shared layout (fonts, margins, white background) as a dict, with `extra` merged in.
+
+    Dict values in `extra` update the shared ones a level deep (legend={"x": 0} keeps the legend font).
+    Pass it to the figure's constructor: that costs ~0.1 ms, an update_layout call ~3.5 ms.
+    """
+    layout = {
+        "template": _TEMPLATE,
+        "font": {"size": style.font, "family": "DejaVu Sans, Arial, sans-serif", "color": "#111"},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 60 if title else 20, "b": 50},
+        "legend": {"font": {"size": style.font}},
+        "hoverlabel": {"font": {"size": style.font}},
+    }
+    if title:
+        layout["title"] = {"text": title, "font": {"size": style.title}}
+    for key, value in extra.items():
+        shared = layout.get(key)
+        layout[key] = {**shared, **value} if isinstance(value, dict) and isinstance(shared, dict) else value
+    return layout
 
 
 def apply_layout(fig: go.Figure, style: Style, title: str | None = None, height: int = 420) -> go.Figure:
-    """Return fig with the shared fonts, margins and white background applied."""
-    fig.update_layout(
-        template=_TEMPLATE,
-        font={"size": style.font, "family": "DejaVu Sans, Arial, sans-serif", "color": "#111"},
-        title={"text": title, "font": {"size": style.title}} if title else None,
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60 if title else 20, "b": 50},
-        legend={"font": {"size": style.font}},
-        hoverlabel={"font": {"size": style.font}},
-    )
+    """Return fig with the shared layout of base_layout applied (for figures built by subplots)."""
+    fig.update_layout(base_layout(style, title, height))
     return fig
 
 

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+import viz.objs as vo
 from engine.activations import ACTIVATIONS
 from engine.diagnostics import (
     Comparison,
@@ -83,13 +84,13 @@ def gradient_flow_figure(comparison: Comparison, snaps: Snaps, style: Style, hei
         tag = "<extra>" + act_label(name) + "</extra>"
         common = {"mode": "lines+markers", "legendgroup": name, "line": {"color": color, "width": style.line},
                   "marker": {"size": style.marker + 2}}
-        fig.add_trace(go.Scatter(x=x, y=_positive(snap.mean_abs_delta), name=f"{_net_name(comparison, name)}:  "
+        fig.add_trace(vo.Scatter(x=x, y=_positive(snap.mean_abs_delta), name=f"{_net_name(comparison, name)}:  "
                                  f"{ratio_text(snap)}", hovertemplate="layer %{x}: mean |δ| = %{y:.3e}" + tag,
                                  **common), row=1, col=1)
-        fig.add_trace(go.Scatter(x=x, y=_positive(snap.grad_W_rms), showlegend=False,
+        fig.add_trace(vo.Scatter(x=x, y=_positive(snap.grad_W_rms), showlegend=False,
                                  hovertemplate="layer %{x}: %{y:.3e} per weight" + tag, **common), row=1, col=2)
         h = comparison.trainers[name].history
-        fig.add_trace(go.Scatter(x=h.column("iteration"), y=h.column("train_loss"), mode="lines", showlegend=False,
+        fig.add_trace(vo.Scatter(x=h.column("iteration"), y=h.column("train_loss"), mode="lines", showlegend=False,
                                  legendgroup=name, line={"color": color, "width": style.line},
                                  hovertemplate="iteration %{x}: loss %{y:.4f}" + tag), row=1, col=3)
     ticks, labels = layer_ticks(n_layers)
@@ -132,7 +133,7 @@ def gradient_heatmap_figure(comparison: Comparison, snaps: Snaps, style: Style) 
     for i, name in enumerate(names, start=1):
         x, z = grids[name]
         n_layers = z.shape[0]
-        fig.add_trace(go.Heatmap(x=x, y=np.arange(1, n_layers + 1), z=z, coloraxis="coloraxis",
+        fig.add_trace(vo.Heatmap(x=x, y=np.arange(1, n_layers + 1), z=z, coloraxis="coloraxis",
                                  hovertemplate="iteration %{x}, layer %{y}: log10 = %{z:.2f}<extra>"
                                  + act_label(name) + "</extra>"), row=i, col=1)
         ticks, labels = layer_ticks(n_layers)
@@ -164,7 +165,7 @@ def histograms_figure(snaps: Snaps, style: Style, bins: int = 40) -> go.Figure:
             centres, rows = layer_histograms(values, lo, hi, bins)
             colors = sample_colorscale("Viridis", np.linspace(0.85, 0.0, rows.shape[0]))
             for l, (row, color) in enumerate(zip(rows, colors), start=1):
-                fig.add_trace(go.Scatter(x=centres, y=row, mode="lines", name=f"layer {l}", legendgroup=f"l{l}",
+                fig.add_trace(vo.Scatter(x=centres, y=row, mode="lines", name=f"layer {l}", legendgroup=f"l{l}",
                                          showlegend=(i == 1 and col == 1), line={"color": color, "width": style.line},
                                          hovertemplate=f"layer {l}: " + "%{x:.3g} → %{y:.1%}<extra></extra>"),
                               row=i, col=col)
@@ -186,9 +187,9 @@ def saturation_figure(snaps: Snaps, style: Style, height: int = 380) -> go.Figur
         dead = dead_units(snap)
         x = np.arange(1, sat.shape[0] + 1)
         color = ACT_COLORS.get(name, SERIES[4])
-        fig.add_trace(go.Bar(x=x, y=sat, name=act_label(name), marker_color=color, legendgroup=name,
+        fig.add_trace(vo.Bar(x=x, y=sat, name=act_label(name), marker_color=color, legendgroup=name,
                              hovertemplate="layer %{x}: %{y:.1%}<extra>" + act_label(name) + "</extra>"), row=1, col=1)
-        fig.add_trace(go.Bar(x=x, y=dead, name=act_label(name), marker_color=color, legendgroup=name,
+        fig.add_trace(vo.Bar(x=x, y=dead, name=act_label(name), marker_color=color, legendgroup=name,
                              showlegend=False,
                              hovertemplate="layer %{x}: %{y} dead<extra>" + act_label(name) + "</extra>"), row=1, col=2)
     fig.update_xaxes(title_text="hidden layer", dtick=1)
@@ -205,16 +206,16 @@ def clipping_figure(comparison: Comparison, style: Style, height: int = 380) -> 
 
     The dotted lines are drawn only while clipping is on or once it has changed a gradient.
     """
-    fig = go.Figure()
+    fig = vo.Figure()
     for name, trainer in comparison.trainers.items():
         h = trainer.history
         its, raw, clipped = h.column("iteration"), h.column("grad_norm"), h.column("clipped_norm")
         color = ACT_COLORS.get(name, SERIES[4])
-        fig.add_trace(go.Scatter(x=its, y=_positive(raw), mode="lines", legendgroup=name,
+        fig.add_trace(vo.Scatter(x=its, y=_positive(raw), mode="lines", legendgroup=name,
                                  name=f"{_net_name(comparison, name)}: raw",
                                  line={"color": color, "width": style.line}))
         if comparison.config.clip_norm or not np.array_equal(raw, clipped, equal_nan=True):
-            fig.add_trace(go.Scatter(x=its, y=_positive(clipped), mode="lines", legendgroup=name,
+            fig.add_trace(vo.Scatter(x=its, y=_positive(clipped), mode="lines", legendgroup=name,
                                      name=f"{act_label(name)}: clipped",
                                      line={"color": color, "width": style.line + 1, "dash": "dot"}))
     clip = comparison.config.clip_norm

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+import viz.objs as vo
 from engine.trace import StepTrace
 from engine.worked import (
     EDGE_NAMES,
@@ -219,7 +220,7 @@ def update_table(rows: list[UpdateRow], style: Style, numeric: bool = False) -> 
     cols = [[r.name for r in rows], [num(r.before) for r in rows], [num(r.grad) for r in rows],
             *([[num(r.numeric) for r in rows]] if numeric else []), [num(r.after) for r in rows]]
     size = style.font + 4
-    fig = go.Figure(go.Table(
+    fig = vo.Figure(vo.Table(
         header={"values": [f"<b>{h}</b>" for h in header], "font": {"size": size}, "height": 2 * size,
                 "fill": {"color": "#e8eef7"}, "align": "left"},
         cells={"values": cols, "font": {"size": size, "family": "DejaVu Sans Mono, monospace"},
@@ -231,26 +232,26 @@ def update_table(rows: list[UpdateRow], style: Style, numeric: bool = False) -> 
 
 def loss_curve_figure(iterations: np.ndarray, losses: np.ndarray, style: Style) -> go.Figure:
     """Return E_total against the iteration on a log y-axis."""
-    fig = go.Figure(go.Scatter(x=iterations, y=losses, mode="lines", line={"width": style.line, "color": SERIES[0]},
+    fig = vo.Figure(vo.Scatter(x=iterations, y=losses, mode="lines", line={"width": style.line, "color": SERIES[0]},
                                name="E_total", hovertemplate="iteration %{x}<br>E = %{y:.9g}<extra></extra>"))
     apply_layout(fig, style, "Total error E (log scale)", height=380)
-    fig.update_layout(xaxis_title="iteration", showlegend=False,
-                      yaxis={"type": "log", "exponentformat": "power", "dtick": 1, "title": "E_total"})
+    fig.update_layout(xaxis_title_text="iteration", showlegend=False,
+                      yaxis={"type": "log", "exponentformat": "power", "dtick": 1, "title": {"text": "E_total"}})
     return fig
 
 
 def outputs_figure(iterations: np.ndarray, outputs: np.ndarray, targets: np.ndarray, style: Style) -> go.Figure:
     """Return out_o1, out_o2 against the iteration, each with its target as a dashed line."""
-    fig = go.Figure()
+    fig = vo.Figure()
     for k, name in enumerate(OUTPUT_NAMES):
         colour = SERIES[k + 1]
-        fig.add_trace(go.Scatter(x=iterations, y=outputs[:, k], mode="lines", name=f"out_{name}",
+        fig.add_trace(vo.Scatter(x=iterations, y=outputs[:, k], mode="lines", name=f"out_{name}",
                                  line={"width": style.line, "color": colour},
                                  hovertemplate=f"iteration %{{x}}<br>out_{name} = %{{y:.9g}}<extra></extra>"))
         fig.add_hline(y=float(targets[k]), line={"dash": "dash", "color": colour, "width": style.line / 2},
                       annotation_text=f"target {targets[k]:g}", annotation_font_size=style.font,
                       annotation_position="top right" if targets[k] < 0.5 else "bottom right")
     apply_layout(fig, style, "Outputs approaching their targets", height=380)
-    fig.update_layout(xaxis_title="iteration", yaxis={"range": [-0.05, 1.05], "title": "output"},
+    fig.update_layout(xaxis_title_text="iteration", yaxis={"range": [-0.05, 1.05], "title": {"text": "output"}},
                       legend={"orientation": "h", "y": -0.25, "x": 0})
     return fig
