@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# glibc gives every script-run thread its own malloc arena, and a class's server memory then creeps up;
+# two arenas keep it flat (bench/long_session.py)
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless false
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless false
 
 # Browser tests drive Debian's chromium (never a downloaded browser); install it when we can.
 chromium:

@@ -10,6 +10,9 @@ from engine.history import History
 from viz.theme import SERIES, Style, base_layout
 
 MAX_EPOCH_LINES = 40
+#: a long session's curve is thinned to about this many points per series: a plot a few hundred pixels wide
+#: shows no more, and every Step would otherwise send (and redraw) the whole history
+MAX_CURVE_POINTS = 2000
 
 
 def epoch_starts(history: History) -> np.ndarray:
@@ -17,6 +20,28 @@ def epoch_starts(history: History) -> np.ndarray:
     epoch = history.column("epoch")
     it = history.column("iteration")
     return it[1:][np.diff(epoch) > 0]
+
+
+def envelope_indices(y: np.ndarray, max_points: int) -> np.ndarray:
+    """Return sorted indices (≤ max_points + 2) of y that keep its shape: the first and last point and, in each
+    of about max_points / 2 equal buckets, the lowest and the highest finite value (spikes stay visible).
+
+    All indices when y is short enough.
+    """
+    n = y.shape[0]
+    if n <= max_points:
+        return np.arange(n)
+    size = -(-n // (max_points // 2))  # points per bucket, rounded up
+    rows = -(-n // size)
+    padded = np.full(rows * size, np.nan)
+    padded[:n] = y
+    padded = padded.reshape(rows, size)
+    # a bucket with no finite value keeps its first point, so the gap is still drawn as a gap
+    lowest = np.where(np.isfinite(padded), padded, np.inf).argmin(axis=1)
+    highest = np.where(np.isfinite(padded), padded, -np.inf).argmax(axis=1)
+    start = np.arange(rows) * size
+    keep = np.concatenate([[0, n - 1], start + lowest, start + highest])
+    return np.unique(keep[keep < n])
 
 
 def loss_figure(history: History, style: Style, log_y: bool = False, height: int = 380,
@@ -29,8 +54,10 @@ def loss_figure(history: History, style: Style, log_y: bool = False, height: int
     for col, name, colour, dash in series:
         y = history.column(col)
         if np.isfinite(y).any():
+            keep = envelope_indices(y, MAX_CURVE_POINTS)
             line = {"color": colour, "width": style.line, **({"dash": dash} if dash else {})}
-            traces.append(vo.Scatter(x=it, y=np.where(np.isfinite(y), y, np.nan), mode="lines", name=name, line=line))
+            traces.append(vo.Scatter(x=it[keep], y=np.where(np.isfinite(y[keep]), y[keep], np.nan), mode="lines",
+                                     name=name, line=line))
     starts = epoch_starts(history)
     shapes = []
     # full batch: every iteration is an epoch, so lines would only add noise

@@ -35,7 +35,8 @@ def _require_chromium() -> None:
 def start_server(script: str = "app.py", extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """Start `streamlit run script` on a free port; return (process, base URL) once it is healthy."""
     port = _free_port()
-    env = {**os.environ, **(extra_env or {})}
+    # as `make run` serves it (see the Makefile)
+    env = {"MALLOC_ARENA_MAX": "2", **os.environ, **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
