@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+PENDING_ROWS = 64
+
 SCALARS = ("iteration", "epoch", "loss", "reg_loss", "train_loss", "test_loss", "train_acc", "test_acc",
            "lr", "grad_norm", "clipped_norm")
 
@@ -17,18 +19,31 @@ class History:
         self._scalars = np.full((capacity, len(SCALARS)), np.nan)
         self._grad_W_norm = np.full((capacity, n_layers), np.nan)
         self._mean_abs_delta = np.full((capacity, n_layers), np.nan)
+        # rows appended since the last read, converted to the arrays in one go: a NumPy row assignment per
+        # step cost more than the rest of the history bookkeeping of a small net's step
+        self._pending: list[tuple] = []
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + len(self._pending)
 
     def append(self, row: tuple, grad_W_norm, mean_abs_delta) -> None:
         """Append one step: `row` in SCALARS order, and the two per-layer vectors of length L."""
-        if self._n == self._scalars.shape[0]:
+        self._pending.append((row, grad_W_norm, mean_abs_delta))
+        if len(self._pending) >= PENDING_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        n, k = self._n, len(pending)
+        while n + k > self._scalars.shape[0]:
             self._grow()
-        self._scalars[self._n] = row
-        self._grad_W_norm[self._n] = grad_W_norm
-        self._mean_abs_delta[self._n] = mean_abs_delta
-        self._n += 1
+        rows, grad_W_norm, mean_abs_delta = zip(*pending)
+        self._scalars[n:n + k] = rows
+        self._grad_W_norm[n:n + k] = grad_W_norm
+        self._mean_abs_delta[n:n + k] = mean_abs_delta
+        self._n = n + k
 
     def _grow(self) -> None:
         def bigger(a):
@@ -42,28 +57,34 @@ class History:
 
     def truncate(self, n: int) -> None:
         """Forget every step after the first n."""
+        self._flush()
         self._n = min(self._n, n)
 
     def column(self, name: str) -> np.ndarray:
         """Return the column `name` (one of SCALARS) for all steps, shape (steps,)."""
+        self._flush()
         return self._scalars[: self._n, SCALARS.index(name)].copy()
 
     @property
     def grad_W_norm(self) -> np.ndarray:
         """Return ‖grad_W‖ (Frobenius) per step and layer, shape (steps, L)."""
+        self._flush()
         return self._grad_W_norm[: self._n].copy()
 
     @property
     def mean_abs_delta(self) -> np.ndarray:
         """Return mean |δ| per step and layer, shape (steps, L)."""
+        self._flush()
         return self._mean_abs_delta[: self._n].copy()
 
     def last(self, name: str) -> float:
         """Return the latest value of column `name` (NaN before the first step)."""
+        self._flush()
         return float(self._scalars[self._n - 1, SCALARS.index(name)]) if self._n else float("nan")
 
     def columns(self) -> dict[str, np.ndarray]:
         """Return every column by name (per-layer ones as `grad_W_norm_l` / `mean_abs_delta_l`, l from 1)."""
+        self._flush()
         out = {name: self.column(name) for name in SCALARS}
         for l in range(self.n_layers):
             out[f"grad_W_norm_{l + 1}"] = self._grad_W_norm[: self._n, l].copy()
@@ -72,4 +93,5 @@ class History:
 
     def nbytes(self) -> int:
         """Return the bytes held by the columns."""
+        self._flush()
         return self._scalars.nbytes + self._grad_W_norm.nbytes + self._mean_abs_delta.nbytes

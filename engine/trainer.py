@@ -34,7 +34,7 @@ _new_tuple = tuple.__new__
 _add_reduce = np.add.reduce  # the ufunc itself: ndarray.sum's Python wrapper costs more than a small sum
 
 TRACE_MEMORY_BUDGET = 8 * 2**20   # bytes of full traces kept in the ring buffer
-MAX_TRACES = 32
+MAX_TRACES = 8   # the newest traces stay inspectable; older ones come back exactly through rewind()
 SNAPSHOT_EVERY = 10
 MAX_SNAPSHOTS = 400
 SNAPSHOT_MEMORY_BUDGET = 8 * 2**20  # bytes of parameter snapshots kept for rewind

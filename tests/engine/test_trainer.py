@@ -237,3 +237,20 @@ def test_accuracy_in_history_matches_the_predictions(dataset):
         expected = [((o[:, 0] >= 0.5) == (y[:, 0] >= 0.5)).mean() for o, y in
                     ((out_train, trainer.split.y_train), (out_test, trainer.split.y_test))]
     assert [trainer.history.last("train_acc"), trainer.history.last("test_acc")] == pytest.approx(expected)
+
+
+def test_history_rows_read_back_exactly_across_the_buffered_appends():
+    from engine.history import PENDING_ROWS, SCALARS, History
+
+    history = History(n_layers=2, capacity=4)   # small, so the columns grow while rows are buffered
+    n = 3 * PENDING_ROWS + 5
+    for i in range(n):
+        history.append(tuple(float(i * 100 + k) for k in range(len(SCALARS))), [i, -i], [0.5 * i, 2.0])
+        assert len(history) == i + 1
+    assert history.last("loss") == (n - 1) * 100 + SCALARS.index("loss")
+    np.testing.assert_array_equal(history.column("iteration"), np.arange(n) * 100.0)
+    np.testing.assert_array_equal(history.grad_W_norm[:, 1], -np.arange(n))
+    history.truncate(10)
+    history.append(tuple([-1.0] * len(SCALARS)), [0, 0], [0, 0])
+    assert len(history) == 11 and history.last("lr") == -1.0
+    assert history.columns()["mean_abs_delta_1"][9] == 4.5
