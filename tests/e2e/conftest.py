@@ -32,16 +32,20 @@ def _require_chromium() -> None:
         pytest.skip("no /usr/bin/chromium (make test installs it when run as root)")
 
 
-def start_server(script: str = "app.py", extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run script` on a free port; return (process, base URL) once it is healthy."""
+def start_server(script: str = "app.py", extra_env: dict | None = None,
+                 headless: bool = True) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run script` on a free port; return (process, base URL) once it is healthy.
+
+    headless=False starts it as `make run` does (it would open a browser), with no terminal attached.
+    """
     port = _free_port()
     # as `make run` serves it (see the Makefile)
     env = {"MALLOC_ARENA_MAX": "2", **os.environ, **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:

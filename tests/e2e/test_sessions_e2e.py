@@ -5,6 +5,7 @@ Each browser context is one student: its own Streamlit session, its own Trainer 
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,7 +15,7 @@ from bench.browser_latency import DONE_JS
 from bench.class_load import server_memory_kib
 from engine import Trainer
 from engine.trainer import SNAPSHOT_MEMORY_BUDGET, TRACE_MEMORY_BUDGET
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import start_server, stop_server, wait_for_app
 from ui.settings import to_config
 
 pytestmark = pytest.mark.e2e
@@ -155,3 +156,14 @@ def test_a_few_hundred_iterations_keep_the_server_memory_bounded(browser, app_ur
     assert 240 * trace_bytes > 2.5 * bound  # keeping every step's trace would break the bound clearly
     assert grown < bound, f"server RSS grew {grown / 2**20:.1f} MiB over 240 iterations"
     page.context.close()
+
+
+def test_the_app_starts_as_make_run_starts_it_without_waiting_for_a_terminal(tmp_path):
+    # `make run` serves with headless off so a browser opens; on a fresh machine (an empty home) Streamlit
+    # must not stop at its first-run email prompt. stdin is closed, as when started from a launcher.
+    proc, url = start_server(extra_env={"HOME": str(tmp_path), "BROWSER": "true"}, headless=False)
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        stop_server(proc)
