@@ -265,8 +265,13 @@ class Trainer:
         not applied, the weights stay as they were and the iteration counter does not move.
         """
         cfg = self.config
-        idx, epoch, batch_in_epoch, new_epoch = self._next_batch()
         full = cfg.batch_mode == "full"
+        # full batch: every step is a whole epoch (the common case, kept off the general schedule's path)
+        whole_epoch = full and self._cursor >= self.n_train
+        if whole_epoch:
+            idx, epoch, batch_in_epoch, new_epoch = self._all_rows, self.epoch + 1, 1, True
+        else:
+            idx, epoch, batch_in_epoch, new_epoch = self._next_batch()
         x, y = (self.split.X_train, self.split.y_train) if full else \
             (self.split.X_train[idx], self.split.y_train[idx])
         t = self.iteration + 1
@@ -310,7 +315,10 @@ class Trainer:
                                         grads_W, grads_b, loss, reg_loss, lr, raw_norm)
         old_params, self.params = self.params, new_params
         self.opt_state = new_state
-        self._advance_batch(new_epoch, len(idx))
+        if whole_epoch:
+            self._cursor, self.epoch, self.batch_in_epoch = self.n_train, epoch, 1
+        else:
+            self._advance_batch(new_epoch, len(idx))
         self.iteration = t
         self.diverged = None
         self._eval = evaluation
