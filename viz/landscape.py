@@ -9,12 +9,15 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import make_colorscale, sequential
 
 import viz.objs as vo
 from engine.landscape import Landscape, Run
 from viz.theme import SERIES, Style, apply_layout
 
-COLORSCALE = "Viridis"          # dark = low loss, so the valley reads as a valley; colour-blind safe
+# dark = low loss, so the valley reads as a valley; colour-blind safe. Spelled out (as Plotly's validator
+# would), so the figure is the same with validation off (viz/objs.py)
+COLORSCALE = make_colorscale(sequential.Viridis)
 PATH_COLOUR = "#FF5A1F"         # one descent path: vermillion, visible on every part of Viridis
 #: several paths: a light grey map (dark = low) so the series colours of the runs stand out
 GREY_SCALE = [[0.0, "#9a9a9a"], [1.0, "#f4f4f4"]]
@@ -91,7 +94,7 @@ def _path_colour(ls: Landscape, k: int) -> str:
     return PATH_COLOUR if len(ls.paths) == 1 else RUN_COLOURS[k % len(RUN_COLOURS)]
 
 
-def _scale(ls: Landscape) -> str | list:
+def _scale(ls: Landscape) -> list:
     return COLORSCALE if len(ls.paths) <= 1 else GREY_SCALE
 
 

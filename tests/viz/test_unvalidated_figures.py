@@ -8,10 +8,22 @@ import pytest
 
 import viz.objs as vo
 from engine import Config, Trainer
+from engine import worked as ew
+from engine.diagnostics import Comparison
+from engine.landscape import side_by_side, view
+from viz import landscape as vl
+from viz import vanishing as vv
+from viz import worked as vw
 from viz.curves import loss_figure
 from viz.dataview import data_figure
 from viz.network import animated_network, network_figure, phases
 from viz.theme import Style
+
+
+def _as_sent(figs: dict) -> dict:
+    # the same path st.plotly_chart takes: figure → dict → JSON
+    return {k: json.loads(pio.to_json(ptools.return_figure_from_figure_or_data(f, True), validate=False))
+            for k, f in figs.items()}
 
 
 def _figures(dataset: str, batch_mode: str) -> dict:
@@ -23,9 +35,38 @@ def _figures(dataset: str, batch_mode: str) -> dict:
             "data": data_figure(trainer, style, trace.batch_index),
             "loss": loss_figure(trainer.history, style, log_y=True, current=5),
             "play": animated_network(traces[-4:], style)}
-    # the same path st.plotly_chart takes: figure → dict → JSON
-    return {k: json.loads(pio.to_json(ptools.return_figure_from_figure_or_data(f, True), validate=False))
-            for k, f in figs.items()}
+    return _as_sent(figs)
+
+
+def _other_pages() -> dict:
+    style = Style()
+    trainer = Trainer(Config())
+    played = [trainer.step() for _ in range(10)]
+    ls = view(trainer, trainer.iteration, "pca", 15, None, seed=1, dense_from=played[0].iteration)[0]
+    runs, _ = side_by_side(trainer.config, trainer.dataset, trainer.initial_params, "optimizer", 2, 11)
+    comparison = Comparison(Config(n_samples=60, hidden=(6,) * 3, clip_norm=0.05))
+    comparison.run(4)
+    snaps = comparison.snapshots()
+    worked, trace = ew.first_step()
+    fw = ew.forward_numbers(worked, trace)
+    worked.run(20)
+    figs = {"contour": vl.contour_figure(ls, style, animate_from=played[0].iteration),
+            "surface": vl.surface3d_figure(ls, style), "slice": vl.slice_figure(ls, style),
+            "interpolation": vl.interpolation_figure(ls, style), "runs": vl.curves_figure(runs, style),
+            "worked": vw.worked_network(trace, fw, style),
+            "table": vw.update_table(ew.update_rows(trace), style),
+            "worked_loss": vw.loss_curve_figure(*ew.loss_curve(worked), style),
+            "worked_outputs": vw.outputs_figure(*ew.output_path(worked), fw.targets, style),
+            "flow": vv.gradient_flow_figure(comparison, snaps, style)}
+    figs.update({f"detail {v}": vv.detail_figure(v, comparison, snaps, style) for v in vv.DETAIL_VIEWS})
+    return _as_sent(figs)
+
+
+def test_the_other_pages_figures_serialise_like_validated_ones(monkeypatch):
+    monkeypatch.setattr(vo, "VALIDATE", True)
+    validated = _other_pages()
+    monkeypatch.setattr(vo, "VALIDATE", False)
+    assert _other_pages() == validated
 
 
 @pytest.mark.parametrize(("dataset", "batch_mode"), [("circle", "full"), ("sine", "mini"), ("spiral3", "sgd")])
