@@ -325,13 +325,12 @@ class Trainer:
         self._eval = evaluation
         train_loss, test_loss = evaluation.train_loss, evaluation.test_loss
         train_acc, test_acc = evaluation.train_acc, evaluation.test_acc
-        # tuple.__new__ skips the NamedTuples' Python-level __new__: a tenth of a small net's step otherwise
+        # tuple.__new__ skips the NamedTuples' Python-level __new__ (~3 µs of a small net's ~55 µs step)
         Ws, bs = zip(*old_params)
         layers = tuple([_new_tuple(LayerTrace, fields) for fields in
                         zip(Ws, bs, zs, acts[1:], deltas, grads_W, grads_b, updates_W, updates_b)])
-        trace = _new_tuple(StepTrace, (t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss,
-                                       reg_loss,
-                                       train_loss, test_loss, lr, raw_norm, clipped_norm, "ok"))
+        trace = _new_tuple(StepTrace, (t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers,
+                                       loss, reg_loss, train_loss, test_loss, lr, raw_norm, clipped_norm, "ok"))
         self.history.append(
             (t, epoch, loss, reg_loss, train_loss, test_loss, train_acc, test_acc, lr, raw_norm, clipped_norm),
             [math.sqrt(q) for q in squares[::2]],
