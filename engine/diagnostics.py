@@ -16,7 +16,7 @@ import numpy as np
 from .config import LIVE_FIELDS, Config
 from .data import make_dataset
 from .initializers import init_params
-from .network import Net, Params, backward, forward
+from .network import Net, Params, backward, forward, mean_abs
 from .trainer import Trainer
 
 Array = np.ndarray
@@ -67,7 +67,7 @@ def trainer_snapshot(trainer: Trainer) -> GradientSnapshot:
 def mean_abs_delta(deltas: Sequence[Array]) -> Array:
     """Return mean |δ| over samples and units for each layer, shape (L,)."""
     with np.errstate(all="ignore"):
-        return np.array([float(np.abs(d).mean()) for d in deltas])
+        return mean_abs(list(deltas))
 
 
 def per_element_norm(grads_W: Sequence[Array]) -> Array:

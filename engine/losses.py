@@ -65,8 +65,7 @@ def _d_mse(a: Array, y: Array) -> Array:
 def _bce(z: Array, a: Array, y: Array) -> Array:
     # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − y·z + log(1 + e^−|z|): finite for any z, and the
     # log1p term keeps tiny losses (z = 50, y = 1 → 1.9e−22) instead of rounding them to 0
-    per_output = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
-    return per_output[:, 0] if per_output.shape[1] == 1 else per_output.sum(axis=1)
+    return (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
 
 
 def _d_bce(a: Array, y: Array) -> Array:

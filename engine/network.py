@@ -6,6 +6,7 @@ Conventions (DESIGN.md): W_l is (n_out, n_in), b_l is (n_out,), a batch is rows,
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,6 +110,22 @@ def _mean_weights(B: int) -> Array:
     weights = np.full(B, 1.0 / B)
     weights.flags.writeable = False
     return weights
+
+
+def mean_abs(arrays: list[Array]) -> Array:
+    """Return mean |x| of each array (e.g. each layer's δ), shape (len(arrays),)."""
+    # one abs and one segmented sum over all arrays at once: half the NumPy calls of a loop per array,
+    # which matters because the trainer records it on every step
+    offsets, sizes = _segments(tuple(x.size for x in arrays))
+    flat = np.concatenate(arrays, axis=None)
+    np.abs(flat, out=flat)
+    return np.add.reduceat(flat, offsets) / sizes
+
+
+@functools.lru_cache(maxsize=64)
+def _segments(sizes: tuple[int, ...]) -> tuple[Array, Array]:
+    """Return (start offsets, sizes as floats) of arrays of these sizes laid end to end."""
+    return np.array([0, *itertools.accumulate(sizes[:-1])]), np.array(sizes, dtype=np.float64)
 
 
 def batch_loss(net: Net, zs_last: Array, a_last: Array, y: Array) -> float:
