@@ -102,10 +102,9 @@ def _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index) -> lis
         return np.array(CLASS_SCALES)[lab % len(CLASS_SCALES)]
 
     common = {"mode": "markers"}
-    points = []
-    points.append(vo.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
-                             marker={"size": style.marker, "color": colours(split.y_train),
-                                     "line": {"width": 1.2, "color": "#111"}}))
+    points = [vo.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
+                         marker={"size": style.marker, "color": colours(split.y_train),
+                                 "line": {"width": 1.2, "color": "#111"}})]
     if len(X_test_raw):
         points.append(vo.Scatter(x=X_test_raw[:, 0], y=X_test_raw[:, 1], name="test", **common,
                                  marker={"size": style.marker, "color": colours(split.y_test), "symbol": "x"}))
