@@ -71,10 +71,10 @@ def _d_linear(z: Array, a: Array) -> Array:
 
 
 def softmax(z: Array) -> Array:
-    """Row-wise softmax of z (B, K) → (B, K); max-shifted so it never overflows."""
-    shifted = z - z.max(axis=1, keepdims=True)
+    """Softmax over the last axis of z (…, K) → (…, K); max-shifted so it never overflows."""
+    shifted = z - z.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _d_softmax(z: Array, a: Array) -> Array:

@@ -50,32 +50,26 @@ def params_vector(params: Params) -> Array:
 
 
 def forward(net: Net, params: Params, x: Array) -> tuple[list[Array], list[Array]]:
-    """Return (zs, activations): zs[l] is (B, n_l) for l = 0..L−1; activations[0] = x, then a_1..a_L."""
+    """Return (zs, activations): zs[l] is (B, n_l) for l = 0..L−1; activations[0] = x, then a_1..a_L.
+
+    z = a_prev Wᵀ + b, a = f(z) per layer (rows are samples). W may carry leading axes, (..., n_out, n_in)
+    with b (..., n_out): then every z and a is (..., B, n_l) — one pass for a whole grid of weights (the
+    loss landscape).
+    """
     zs: list[Array] = []
     acts = [x]
-    a = x
-    hidden_f = net.hidden.f
-    for W, b in params[:-1]:
-        z = a @ W.T
-        z += b  # in place: one fewer temporary per layer
-        a = hidden_f(z)
+    a_prev = x
+    for l, (W, b) in enumerate(params):
+        z = a_prev @ W.mT + b[..., None, :]
+        a_prev = net.act(l, len(params)).f(z)
         zs.append(z)
-        acts.append(a)
-    W, b = params[-1]
-    z = a @ W.T
-    z += b
-    zs.append(z)
-    acts.append(net.output.f(z))
+        acts.append(a_prev)
     return zs, acts
 
 
 def predict(net: Net, params: Params, x: Array) -> Array:
     """Return the network output a_L for inputs x (B, n_in) → (B, n_out)."""
-    a = x
-    L = len(params)
-    for i, (W, b) in enumerate(params):
-        a = net.act(i, L).f(a @ W.T + b)
-    return a
+    return forward(net, params, x)[1][-1]
 
 
 def backward(net: Net, params: Params, zs: list[Array], acts: list[Array],
