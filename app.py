@@ -6,9 +6,11 @@ import os
 import streamlit as st
 
 from ui.chrome import presenter_toggle
+from ui.session import presenter_mode
 
+# presenter mode folds the sidebar away (one click brings it back): the projector needs the width
 st.set_page_config(page_title="Backprop visualizer", page_icon=":material/hub:", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="collapsed" if presenter_mode() else "expanded")
 
 pages = [
     st.Page("pages/forward_backward.py", title="Forward & backward", icon=":material/hub:", default=True),

@@ -176,6 +176,21 @@ class Trainer:
             scratch.step()
         return scratch.params
 
+    def trace_at(self, iteration: int) -> StepTrace:
+        """Return the StepTrace of update `iteration` (1..now) without changing this trainer (replayed if old)."""
+        if not 1 <= iteration <= self.iteration:
+            raise ValueError(f"iteration must be between 1 and {self.iteration}")
+        for trace in self.traces:
+            if trace.iteration == iteration:
+                return trace
+        snap = [s for s in self._snapshots if s.iteration < iteration][-1]
+        scratch = self._scratch()
+        scratch._restore(snap)
+        trace = None
+        while scratch.iteration < iteration:
+            trace = scratch.step()
+        return trace
+
     def _scratch(self) -> Trainer:
         """Return a throwaway copy that can step without touching this trainer's state."""
         scratch = Trainer.__new__(Trainer)
@@ -403,10 +418,14 @@ class Trainer:
         return left, trace
 
     # ---- predictions -------------------------------------------------------------------------
-    def predict(self, X_raw: Array) -> Array:
-        """Return network outputs (n, n_out) for raw inputs (n, d), mapped as the training inputs were."""
+    def predict(self, X_raw: Array, params: Params | None = None) -> Array:
+        """Return network outputs (n, n_out) for raw inputs (n, d), mapped as the training inputs were.
+
+        `params` are other weights of this net to use (e.g. those of a past iteration); default: the current ones.
+        """
         with np.errstate(all="ignore"):
-            return predict(self.net, self.params, self.split.transform(np.asarray(X_raw, dtype=np.float64)))
+            return predict(self.net, self.params if params is None else params,
+                           self.split.transform(np.asarray(X_raw, dtype=np.float64)))
 
     def param_vector(self) -> Array:
         """Return all parameters flattened (W1, b1, W2, b2, …), shape (P,)."""

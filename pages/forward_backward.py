@@ -1,96 +1,103 @@
-"""Forward & backward: step training one iteration at a time and watch the numbers on the network."""
+"""Forward & backward: step training one iteration (or one phase) at a time and watch the numbers on the network."""
 
 import streamlit as st
 
 from ui.chrome import lesson_banner
-from ui.controls import played_traces, step_controls
-from ui.panels import export_panel, rewind_slider, selection_panel
-from ui.session import TRAINER_KEY, current_style, current_trainer
+from ui.controls import divergence_message, trainer_advance, trainer_step_row
+from ui.panels import export_panel, picked_neuron, rewind_slider, selection_panel
+from ui.play import is_playing, live_area, play_frame, show_note
+from ui.session import TRAINER_KEY, current_style, current_trainer, rebuild_same
 from ui.sidebar import show_notices
+from ui.stage import follow, phase_scrubber, select, stage, view_options, view_trace, walk_buttons
 from ui.tables import show_layer_tables
+from ui.viewport import column_space
 from viz.curves import loss_figure
 from viz.dataview import data_figure
-from viz.network import EDGE_QUANTITIES, animated_network, network_figure, parse_selection, phases
+from viz.network import network_figure, parse_selection
+from viz.pictures import neuron_pictures
 
+K = "fb"
 current_trainer()  # draws the sidebar and keeps the session's trainer in step with it
 show_notices()
-style = current_style()
-title, link = st.columns([4, 1])
-title.title("Forward & backward")
-link.page_link("pages/lessons.py", label="Lessons", icon=":material/school:")
 lesson_banner()
 
 
-@st.fragment
-def stepping_view() -> None:
-    """Everything a Step changes; a click here reruns only this part, not the sidebar."""
-    trainer = step_controls(st.session_state[TRAINER_KEY], "fb")
-    played = played_traces("fb")
+def reset():
+    trainer = rebuild_same(st.session_state[TRAINER_KEY])
+    follow(K, trainer)
+    return trainer
 
-    trace = trainer.last_trace
-    preview = trace is None
-    if preview:
-        trace = trainer.peek()
-    all_phases = phases(trainer.n_layers)
-    labels = [p.label for p in all_phases]
-    view = st.columns([3, 1.4, 1.2])
-    phase_label = view[0].select_slider(
-        "Phase of this iteration (forward → loss → backward → update)", options=labels, value=labels[-1],
-        key="fb_phase")
-    quantity = view[1].radio("Edges show", list(EDGE_QUANTITIES), format_func=EDGE_QUANTITIES.get, key="fb_edgeq",
-                             horizontal=True)
-    B = trace.x.shape[0]
-    sample_options = ["mean", *range(min(B, 50))]
-    sample_choice = view[2].selectbox("Nodes show", sample_options, key="fb_sample",
-                                      format_func=lambda s: "batch mean" if s == "mean" else f"sample {s + 1} of {B}")
-    sample = None if sample_choice == "mean" else int(sample_choice)
-    if preview:
-        st.caption("Iteration 0: this is a preview of what iteration 1 will compute. Press **Step** to apply it.")
 
-    graph_col, panel_col = st.columns([3, 2])
+def live() -> None:
+    """Everything a step changes; a click reruns only this part, and Play reruns it every frame."""
+    trainer = st.session_state[TRAINER_KEY]
+    play_frame(K, trainer.iteration, trainer_advance(trainer))
+    if is_playing(K):
+        follow(K, trainer)
+    trainer_step_row(K, trainer, reset, viewed=lambda: stage(K, st.session_state[TRAINER_KEY]).view.iteration,
+                     after=lambda: follow(K, st.session_state[TRAINER_KEY]))
+    trainer = st.session_state[TRAINER_KEY]
+    show_note(K)
+    divergence_message(trainer)
+    s = stage(K, trainer)
+    picked = picked_neuron(K)
+    if picked is not None:
+        select(K, trainer, picked)
+    walk_col, options_col = st.columns([3, 2], gap="small", vertical_alignment="bottom")
+    with walk_col, st.container(horizontal=True, vertical_alignment="bottom", gap="small", key=f"{K}_walk"):
+        walk_buttons(K, forward=False)
+        phase = phase_scrubber(K, trainer)
+        walk_buttons(K, forward=True)
+    trace = view_trace(trainer, s.view)
+    with options_col, st.container(horizontal=True, vertical_alignment="bottom", gap="small", key=f"{K}_options"):
+        quantity, sample, scale, pictures = view_options(K, trace.x.shape[0])
+
+    style = current_style()
+    graph_col, side_col = st.columns([3, 2], gap="small")
     with graph_col:
-        if played:
-            st.caption(f"Computed {len(played)} iterations — press ▶ Play in the figure to watch them (❚❚ pauses).")
-            st.plotly_chart(animated_network(played, style, edge_quantity=quantity, sample=sample), key="fb_net_play")
-        else:
-            phase = all_phases[labels.index(phase_label)]
-            fig = network_figure(trace, style, phase=phase, edge_quantity=quantity, sample=sample,
-                                 input_names=trainer.dataset.feature_names, output_names=trainer.dataset.target_names
-                                 if trainer.dataset.task == "regression" else None)
-            # a fresh chart key after each click clears Plotly's selection dimming; the pick lives in session state
-            chart_key = f"fb_net_{st.session_state.get('fb_clicks', 0)}"
-            picked = parse_selection(st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=chart_key))
-            if picked is not None:
-                st.session_state["fb_selected"] = picked
-                st.session_state["fb_clicks"] = st.session_state.get("fb_clicks", 0) + 1
+        space = column_space(f"{K}_space")
+        ds = trainer.dataset
+        fig = network_figure(trace, style, phase=phase, edge_quantity=quantity, sample=sample, width=space.width,
+                             height=min(space.height_left(), int(1.15 * space.width)), net=trainer.net,
+                             scale=scale, selection=s.selection, input_names=ds.feature_names,
+                             output_names=ds.target_names if ds.task == "regression" else None,
+                             pictures=neuron_pictures(trainer, trace) if pictures else None)
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{K}_net_{s.clicks}",
+                                width="content", config={"displayModeBar": False})
+        picked = parse_selection(event)
+        if picked is not None:
+            select(K, trainer, picked)
+            st.rerun(scope="fragment")
+    with side_col:
+        side = column_space(f"{K}_side")
+        if s.selection is not None:
+            if selection_panel(trainer, trace, s.selection, sample, key=K):
+                select(K, trainer, None)
                 st.rerun(scope="fragment")
-    with panel_col:
-        selection_panel(trainer, trace, st.session_state.get("fb_selected"), sample)
-
-    data_col, loss_col = st.columns(2)
-    with data_col:
-        st.subheader("Data and prediction")
-        st.plotly_chart(data_figure(trainer, style, None if preview else trace.batch_index), key="fb_data")
-        st.caption("Background: the network's prediction; black ring: the samples in the current batch.")
-    with loss_col:
-        st.subheader("Loss")
-        log_y = st.toggle("log scale", key="fb_logy")
-        if len(trainer.history):
-            st.plotly_chart(loss_figure(trainer.history, style, log_y=log_y), key="fb_loss")
         else:
-            st.info("The loss curve starts with the first step.")
-        rewind_slider(trainer, "fb_rewind")
-
-    # expanders track their state so closed ones cost nothing on each Step
-    tables = st.expander("Tables for one layer (z, a, δ, W, ∂L/∂W, ΔW) with CSV downloads", key="fb_tables",
+            viewed = s.view.iteration
+            params = None if viewed == trainer.iteration else trainer.params_at(viewed)
+            left = side.height_left()
+            st.plotly_chart(data_figure(trainer, style, None if trainer.iteration == 0 else trace.batch_index,
+                                        height=min(side.width, int(0.58 * left)), width=side.width, params=params,
+                                        compact=True), key=f"{K}_data", width="content")
+            if len(trainer.history):
+                st.plotly_chart(loss_figure(trainer.history, style, log_y=st.session_state.get(f"{K}_logy", False),
+                                            height=max(180, left - min(side.width, int(0.58 * left)) - 40),
+                                            width=side.width, current=viewed, compact=True),
+                                key=f"{K}_loss", width="content")
+            else:
+                st.info("The loss curve starts with the first step.")
+    rewind_slider(trainer, K)
+    tables = st.expander("Tables for one layer (z, a, δ, W, ∂L/∂W, ΔW) with CSV downloads", key=f"{K}_tables",
                          on_change="rerun")
     if tables.open:
         with tables:
-            show_layer_tables(trace, sample, "fb_tbl")
-    saving = st.expander("Save or load the experiment", key="fb_saving", on_change="rerun")
+            show_layer_tables(trace, sample, f"{K}_tbl")
+    saving = st.expander("Save or load the experiment", key=f"{K}_saving", on_change="rerun")
     if saving.open:
         with saving:
-            export_panel(trainer, "fb_exp")
+            export_panel(trainer, f"{K}_exp")
 
 
-stepping_view()
+live_area(K, live)

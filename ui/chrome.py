@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape as escape_html
+
 import streamlit as st
 
 from ui.lessons import BY_NUMBER, Lesson
@@ -18,14 +20,29 @@ def presenter_toggle() -> None:
     """Draw the presenter-mode toggle (bound to ?presenter=true) at the top of the sidebar, and the page CSS."""
     with st.sidebar:
         st.toggle("Presenter mode", key="presenter", bind="query-params",
-                  help="Bigger text, thicker lines and nodes for the projector. Share the link to keep it on.")
+                  help="For the projector: sidebar folded away, bigger text, nodes and lines. Share the link to "
+                       "keep it on.")
     big = presenter_mode()
     hide_sidebar = str(st.query_params.get("hide", "")).strip() == "all"
     st.html(f"""<style>
-    html {{ font-size: {20 if big else 16}px; }}
-    .bpv-counter {{ font-size: {2.1 if big else 1.5}rem; font-weight: 700; padding-top: .1rem; }}
-    .katex {{ font-size: {1.5 if big else 1.2}em !important; }}
-    {'[data-testid="stSidebar"] {display: none;}' if hide_sidebar else ''}
+    html {{ font-size: {19 if big else 16}px; }}
+    [data-testid="stMainBlockContainer"] {{ padding: 3.9rem 1.1rem 1.5rem 1.1rem; max-width: 100%; }}
+    [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.45rem; }}
+    .bpv-counter {{ font-size: {1.3 if big else 1.12}rem; font-weight: 700; white-space: nowrap; }}
+    .katex {{ font-size: {1.35 if big else 1.1}em !important; }}
+    .katex-display {{ overflow-x: auto; overflow-y: hidden; padding: 2px 0; margin: .3em 0 !important; }}
+    [class*="_twin"] {{ display: none !important; }}
+    [class*="st-key-we_"] [data-testid^="stNumberInputStep"] {{ display: none; }}
+    .bpv-results {{ display: flex; flex-wrap: wrap; gap: .5rem; }}
+    .bpv-result {{ flex: 1 1 9rem; border: 1px solid #d5dbe5; border-radius: .5rem; padding: .3rem .6rem; }}
+    .bpv-result-label {{ font-size: .85rem; color: #444; }}
+    .bpv-result-value {{ font-size: 1.35rem; font-weight: 700; overflow-wrap: anywhere; }}
+    .bpv-big .bpv-result-value {{ font-size: clamp(1.05rem, 2.1vw, 1.6rem); }}
+    .bpv-lesson {{ font-size: .92rem; line-height: 1.35; padding: .35rem .7rem; border-radius: .5rem;
+                  background: #eaf2fd; color: #0b3d91; }}
+    .bpv-lesson > div {{ display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+                        overflow: hidden; }}
+    {'[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}' if hide_sidebar else ''}
     </style>""")
 
 
@@ -41,13 +58,24 @@ def open_lesson(lesson: Lesson, variant: str | None) -> None:
 
 
 def lesson_banner() -> None:
-    """Show which lesson is open and what to watch (from a lesson link's ?lesson=N or the Lessons page)."""
+    """Show which lesson is open and what to watch, in two lines at most (the full text on hover)."""
     chosen = st.session_state.get(LESSON_KEY)
     if chosen is None:
         raw = str(st.query_params.get("lesson", ""))
-        chosen = (int(raw), None) if raw.isdigit() and int(raw) in BY_NUMBER else None
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else None
+        chosen = (number, None) if number in BY_NUMBER else None
     if chosen is None:
         return
     lesson = BY_NUMBER[chosen[0]]
     variant = f" — {chosen[1]}" if chosen[1] else ""
-    st.info(f"**Lesson {lesson.number}: {lesson.title}{variant}.** {lesson.watch}  \n*{lesson.steps}*")
+    full = f"Lesson {lesson.number}: {lesson.title}{variant}. {lesson.watch} {lesson.steps}"
+    st.html(f"<div class='bpv-lesson' title='{escape_html(full)}'><div><b>Lesson {lesson.number}: "
+            f"{escape_html(lesson.title + variant)}.</b> {escape_html(lesson.watch)} <i>{escape_html(lesson.steps)}</i>"
+            "</div></div>")
+
+
+def result_boxes(items: list[tuple[str, str]], big: bool = False) -> None:
+    """Show labelled numbers in boxes that wrap instead of cutting digits (st.metric truncates 3.51e-05)."""
+    cells = "".join(f"<div class='bpv-result'><div class='bpv-result-label'>{escape_html(label)}</div>"
+                    f"<div class='bpv-result-value'>{escape_html(value)}</div></div>" for label, value in items)
+    st.html(f"<div class='bpv-results{' bpv-big' if big else ''}'>{cells}</div>")

@@ -9,44 +9,80 @@ from engine.experiment import ExperimentError, from_json, to_json
 from engine.trace import StepTrace
 from engine.trainer import Trainer
 from ui.session import set_trainer
+from ui.stage import stage
+from ui.walk import View
 from viz.equations import edge_equations, neuron_equations
-from viz.network import Selection
+from viz.network import Selection, layer_name
 
 
-def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection | None, sample: int | None) -> None:
-    """Show the equations of the clicked neuron or edge, numbers plugged in (or a hint when none is picked)."""
-    if sel is None:
-        st.info("Click a neuron to see z = Σ w·a + b, a = f(z) and its δ with the numbers plugged in; click the "
-                "middle of an edge for ∂L/∂w, the update and the new weight.")
-        return
+def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection, sample: int | None, key: str) -> bool:
+    """Show the equations of the clicked neuron or edge with the numbers plugged in; return True on "close".
+
+    A picker under the title reaches every neuron, including those a wide layer's drawing leaves out.
+    """
     L = len(trace.layers)
+    head = st.container(horizontal=True, vertical_alignment="center")
+    closed = head.button("✕ Close", key=f"{key}_close", shortcut="Esc", help="Back to the data and the loss (Esc)")
     if sel.kind == "node" and 0 <= sel.layer <= L:
-        s = 0 if sample is None else sample
-        name = "input" if sel.layer == 0 else "output" if sel.layer == L else f"hidden layer {sel.layer}"
-        st.markdown(f"#### Neuron {sel.j + 1} of the {name} — sample {s + 1} of the batch")
+        s = 0 if sample is None else min(sample, trace.x.shape[0] - 1)
+        head.markdown(f"**{layer_name(sel.layer, L, long=True).capitalize()}, neuron {sel.j + 1}** — "
+                      f"sample {s + 1} of {trace.x.shape[0]}")
         if sample is None:
             st.caption("Equations are per sample, so this shows sample 1 while the graph shows the batch mean.")
         for line in neuron_equations(trace, trainer.net, sel.layer, sel.j, s):
             st.latex(line)
     elif sel.kind == "edge" and 1 <= sel.layer <= L:
-        source = f"input x{sel.k + 1}" if sel.layer == 1 else f"neuron {sel.k + 1} of layer {sel.layer - 1}"
-        what = f"bias of neuron {sel.j + 1}" if sel.k < 0 else f"weight from {source} to neuron {sel.j + 1}"
-        st.markdown(f"#### Layer {sel.layer}: {what} — whole batch (B = {trace.x.shape[0]})")
+        source = f"input x{sel.k + 1}" if sel.layer == 1 else f"neuron {sel.k + 1} of {layer_name(sel.layer - 1, L)}"
+        what = f"bias of neuron {sel.j + 1}" if sel.k < 0 else f"weight {source} → neuron {sel.j + 1}"
+        head.markdown(f"**{layer_name(sel.layer, L, long=True).capitalize()}: {what}** — batch of "
+                      f"{trace.x.shape[0]}")
         for line in edge_equations(trace, trainer.config, sel.layer, sel.j, sel.k):
             st.latex(line)
+    _neuron_picker(trace, sel, key)
+    return closed
+
+
+def _neuron_picker(trace: StepTrace, sel: Selection, key: str) -> None:
+    """Draw 'another neuron' selects; picking one shows it (every neuron, also those not drawn)."""
+    L = len(trace.layers)
+    sizes = [trace.x.shape[1], *(lt.W.shape[0] for lt in trace.layers)]
+    with st.expander("Another neuron (every neuron, also those a wide layer does not draw)"):
+        cols = st.columns(2)
+        layer = cols[0].selectbox("Layer", range(L + 1), index=min(sel.layer, L), key=f"{key}_pick_layer",
+                                  format_func=lambda c: layer_name(c, L, long=True))
+        j = cols[1].number_input("Neuron", 1, sizes[layer], min(sel.j + 1, sizes[layer]), key=f"{key}_pick_j")
+        if st.button("Show it", key=f"{key}_pick"):
+            st.session_state[f"_pick_{key}"] = Selection("node", int(layer), int(j) - 1)
+
+
+def picked_neuron(key: str) -> Selection | None:
+    """Return (once) the neuron chosen with the picker, or None."""
+    return st.session_state.pop(f"_pick_{key}", None)
 
 
 def rewind_slider(trainer: Trainer, key: str) -> None:
-    """Draw a slider over past iterations; moving it restores that moment exactly (weights, trace, counters)."""
+    """Draw a slider over past iterations: moving it VIEWS that moment (nothing is deleted); "Continue training
+    from here" then truncates, after saying so."""
     if trainer.iteration < 1:
         return
+    s = stage(key, trainer)
+    widget = f"{key}_rewind"
+    st.session_state[widget] = s.view.iteration
 
-    def restore() -> None:
-        trainer.rewind(int(st.session_state[key]))
+    def view() -> None:
+        s.view = View(int(st.session_state[widget]), s.view.phase)
 
-    st.session_state[key] = trainer.iteration
-    st.slider("Rewind to iteration (stepping on from there gives the same numbers again)", 0, trainer.iteration,
-              key=key, on_change=restore)
+    cols = st.columns([4, 1.4], vertical_alignment="bottom")
+    cols[0].slider("Look back at iteration (the later ones are kept; ← / PageUp walk back too)", 0,
+                   trainer.iteration, key=widget, on_change=view)
+    if s.view.iteration < trainer.iteration:
+        later = trainer.iteration - s.view.iteration
+        if cols[1].button(f"Continue training from {s.view.iteration}", key=f"{key}_truncate",
+                          help=f"Deletes the {later} later iterations; stepping on gives the same numbers again"):
+            trainer.rewind(s.view.iteration)
+            st.toast(f"Deleted iterations {s.view.iteration + 1}–{s.view.iteration + later}: training goes on "
+                     f"from iteration {s.view.iteration}.")
+            st.rerun(scope="fragment")
 
 
 def export_panel(trainer: Trainer, key: str) -> None:

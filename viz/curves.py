@@ -45,13 +45,19 @@ def envelope_indices(y: np.ndarray, max_points: int) -> np.ndarray:
 
 
 def loss_figure(history: History, style: Style, log_y: bool = False, height: int = 380,
-                current: int | None = None) -> go.Figure:
-    """Return train, test and batch loss per iteration; dotted lines mark epoch starts (when few enough)."""
+                current: int | None = None, width: int | None = None, compact: bool = False) -> go.Figure:
+    """Return train, test and batch loss per iteration; dotted lines mark epoch starts (when few enough).
+
+    `current`: the iteration being viewed — a line marks it and the iterations after it are greyed (kept).
+    `compact`: small margins and the legend inside, for a narrow column.
+    """
     it = history.column("iteration")
     traces = []
     series = (("loss", "batch loss (before update)", SERIES[2], "dot"), ("train_loss", "train loss", SERIES[0], None),
               ("test_loss", "test loss", SERIES[1], None))
     for col, name, colour, dash in series:
+        if compact:
+            name = name.split(" ")[0]
         y = history.column(col)
         if np.isfinite(y).any():
             keep = envelope_indices(y, MAX_CURVE_POINTS)
@@ -63,11 +69,19 @@ def loss_figure(history: History, style: Style, log_y: bool = False, height: int
     # full batch: every iteration is an epoch, so lines would only add noise
     if 0 < len(starts) <= MAX_EPOCH_LINES and len(starts) < len(it) - 1:
         shapes += [_vline(s - 0.5, {"width": 1, "dash": "dot", "color": "#888"}) for s in starts]
-    if current is not None:
+    if current is not None and len(it) and current < it[-1]:
         shapes.append(_vline(current, {"width": 2, "color": "#111"}))
+        shapes.append({"type": "rect", "x0": current, "x1": float(it[-1]), "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain", "fillcolor": "rgba(255,255,255,0.65)", "line": {"width": 0},
+                       "layer": "above"})
+    extra = {"width": width} if width else {}
+    if compact:
+        extra["margin"] = {"l": 50, "r": 10, "t": 28, "b": 40}
     layout = base_layout(style, height=height, xaxis={"title": {"text": "iteration"}},
                          yaxis={"title": {"text": "loss"}, "type": "log" if log_y else "linear"},
-                         legend={"orientation": "h", "y": 1.12, "x": 0}, **({"shapes": shapes} if shapes else {}))
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                                 **({"font": {"size": style.font - 3}} if compact else {})},
+                         **({"shapes": shapes} if shapes else {}), **extra)
     return vo.Figure(traces, layout=layout)
 
 

@@ -13,10 +13,11 @@ GRID = 80
 CLASS_SCALES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
 
-def prediction_grid(trainer: Trainer, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (xs (n,), ys (n,), Z (n, n)) over the data's box: Z[j, i] is the prediction at (xs[i], ys[j]).
 
-    Binary: P(class 1); multiclass: the winning class index; regression: the first output.
+    Binary: P(class 1); multiclass: the winning class index; regression: the first output. `params`: other
+    weights of the trainer's net (a past iteration's); default the current ones.
     """
     X = trainer.dataset.X
     lo, hi = X.min(axis=0), X.max(axis=0)
@@ -28,7 +29,7 @@ def prediction_grid(trainer: Trainer, n: int = GRID) -> tuple[np.ndarray, np.nda
     if X.shape[1] > 2:
         # other features held at their mean: the view is a slice through feature space
         grid = np.c_[grid, np.tile(X[:, 2:].mean(axis=0), (grid.shape[0], 1))]
-    out = trainer.predict(grid)
+    out = trainer.predict(grid, params)
     if trainer.dataset.task == "multiclass":
         z = out.argmax(axis=1).astype(np.float64)
     else:
@@ -43,10 +44,13 @@ def _labels_colour(trainer: Trainer) -> np.ndarray:
     return ds.labels.astype(np.float64)
 
 
-def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460) -> go.Figure:
+def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460,
+                width: int | None = None, params=None, grid: int = GRID, compact: bool = False) -> go.Figure:
     """Return the data view: 1-D regression as points + prediction curve; 2-D as points over a prediction heatmap.
 
-    Points of the current batch (indices into the training set) are drawn larger with a black ring.
+    Points of the current batch (indices into the training set) are drawn larger with a black ring. `params`:
+    the weights whose prediction is drawn (default the current ones); `grid`: heatmap points per side;
+    `compact`: small margins, legend inside and a thin colour bar, for a narrow column.
     """
     ds, split = trainer.dataset, trainer.split
     X_train_raw = split.X_train * split.std + split.mean
@@ -59,19 +63,20 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
         if len(X_test_raw):
             traces.append(vo.Scatter(x=X_test_raw[:, 0], y=split.y_test[:, 0], mode="markers", name="test",
                                      marker={"size": style.marker, "color": SERIES[1], "symbol": "x"}))
-        traces.append(vo.Scatter(x=xs, y=trainer.predict(xs[:, None])[:, 0], mode="lines", name="prediction",
+        traces.append(vo.Scatter(x=xs, y=trainer.predict(xs[:, None], params)[:, 0], mode="lines", name="prediction",
                                  line={"width": style.line * 1.5, "color": "#111"}))
         if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
             traces.append(vo.Scatter(x=X_train_raw[batch_index, 0], y=split.y_train[batch_index, 0], mode="markers",
                                      name="this batch", marker={"size": style.marker * 1.8, "color": "rgba(0,0,0,0)",
                                                                 "line": {"width": 2.5, "color": "#111"}}))
         layout = base_layout(style, height=height, xaxis={"title": {"text": ds.feature_names[0]}},
-                             yaxis={"title": {"text": ds.target_names[0]}})
+                             yaxis={"title": {"text": ds.target_names[0]}}, **({"width": width} if width else {}))
         return vo.Figure(traces, layout=layout)
-    xs, ys, Z = prediction_grid(trainer)
+    xs, ys, Z = prediction_grid(trainer, grid, params)
+    bar = {"thickness": 10, "len": 0.8} if compact else {"thickness": 16}
     if ds.task == "binary":
         traces.append(vo.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
-                                 colorbar={"title": {"text": "P(1)"}, "thickness": 16}, hoverinfo="skip"))
+                                 colorbar={"title": {"text": "P(1)"}, **bar}, hoverinfo="skip"))
         traces.append(vo.Contour(x=xs, y=ys, z=Z, contours={"start": 0.5, "end": 0.5, "coloring": "none"},
                                  line={"width": style.line, "color": "#111"}, showscale=False, hoverinfo="skip",
                                  name="decision boundary", showlegend=True))
@@ -82,11 +87,19 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
                                  showscale=False, hoverinfo="skip"))
     else:
         traces.append(vo.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75, hoverinfo="skip",
-                                 colorbar={"title": {"text": "ŷ"}, "thickness": 16}))
+                                 colorbar={"title": {"text": "ŷ"}, **bar}))
     traces += _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index)
-    layout = base_layout(style, height=height, xaxis={"title": {"text": ds.feature_names[0]}},
-                         yaxis={"title": {"text": ds.feature_names[1]}, "scaleanchor": "x", "scaleratio": 1},
-                         legend={"orientation": "h", "y": -0.15})
+    extra = {"width": width} if width else {}
+    legend = {"orientation": "h", "y": -0.15}
+    if compact:
+        extra["margin"] = {"l": 44, "r": 4, "t": 8, "b": 36}
+        legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": style.font - 3}}
+    # equal units on both axes, and the map exactly fills its box (the plot shrinks instead of padding)
+    layout = base_layout(style, height=height,
+                         xaxis={"title": {"text": ds.feature_names[0]}, "range": [xs[0], xs[-1]], "constrain": "domain"},
+                         yaxis={"title": {"text": ds.feature_names[1]}, "scaleanchor": "x", "scaleratio": 1,
+                                "range": [ys[0], ys[-1]], "constrain": "domain"},
+                         legend=legend, showlegend=not compact, **extra)
     return vo.Figure(traces, layout=layout)
 
 

@@ -95,14 +95,17 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
     g = lt.grad_b[j] if bias else lt.grad_W[j, k]
     u = lt.update_b[j] if bias else lt.update_W[j, k]
     data_grad = float(np.mean(delta * inputs))
+    # the same superscripts as the neuron panel: δ of this layer, a of the layer before; a bias multiplies 1
+    delta_tex = rf"\delta_{{{j + 1}}}^{{({layer})}}"
+    source = "1" if bias else rf"a_{{{k + 1}}}^{{({layer - 1})}}"
     if B <= 3:
         prods = " + ".join(f"{_p(d, 5)}\\cdot{_p(x)}" for d, x in zip(delta, inputs))
         middle = rf"\tfrac{{1}}{{{B}}}\big({prods}\big)" if B > 1 else prods
     else:
-        middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}\,a_{{{k + 1},i}}"
+        each = r"\cdot 1" if bias else rf"\,a_{{{k + 1},i}}^{{({layer - 1})}}"
+        middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}^{{({layer})}}{each}"
     lhs = rf"\frac{{\partial L}}{{\partial {name}}}"
-    source = "1" if bias else f"a_{{{k + 1}}}"
-    lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big(\delta_{{{j + 1}}}\,{source}\big)", middle,
+    lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big({delta_tex}\cdot {source}\big)", middle,
                             tex_num(data_grad, 6)])]
     if not bias and (cfg.l1 or cfg.l2):
         lines.append(rf"{lhs} \mathrel{{+}}= \lambda_2 w + \lambda_1\operatorname{{sign}}(w)"

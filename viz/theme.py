@@ -26,15 +26,16 @@ class Style:
     font: int = 16
     title: int = 19
     line: float = 2.5
-    node: int = 60
-    node_font: int = 15
+    node: int = 64            #: largest neuron circle (px); the graph shrinks it to fit
+    node_font: int = 12       #: smallest readable number on a node; smaller → the number moves to hover
+    node_font_max: int = 17   #: largest number on a node
     marker: int = 9
 
     @classmethod
     def for_mode(cls, presenter: bool = False) -> Style:
-        """Return the normal style, or a larger one for presenter mode."""
+        """Return the normal style, or a larger one for presenter mode (node numbers ≥ 18 px)."""
         if presenter:
-            return cls(font=22, title=26, line=4.0, node=78, node_font=18, marker=13)
+            return cls(font=20, title=24, line=4.0, node=86, node_font=18, node_font_max=24, marker=13)
         return cls()
 
 

@@ -74,8 +74,8 @@ def gradient_flow_figure(comparison: Comparison, snaps: Snaps, style: Style, hei
 
     One colour per net; the legend prints each net's first/last hidden-layer ratio of mean |δ|.
     """
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.07, column_widths=[0.36, 0.36, 0.28],
-                        subplot_titles=("mean |δ| per layer", "‖∂L/∂W‖ per weight", "training loss"))
+    # axis titles instead of subplot titles: the legend (which line is which) goes above the plots
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08, column_widths=[0.36, 0.36, 0.28])
     n_layers = 0
     for name, snap in snaps.items():
         n_layers = len(snap.deltas)
@@ -94,18 +94,20 @@ def gradient_flow_figure(comparison: Comparison, snaps: Snaps, style: Style, hei
                                  legendgroup=name, line={"color": color, "width": style.line},
                                  hovertemplate="iteration %{x}: loss %{y:.4f}" + tag), row=1, col=3)
     ticks, labels = layer_ticks(n_layers)
-    for col in (1, 2):
+    for col, title in ((1, "mean |δ| per layer"), (2, "‖∂L/∂W‖ per weight")):
         fig.update_xaxes(title_text="layer (1 = next to input)", tickvals=ticks, ticktext=labels, row=1, col=col)
-        fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=col)
+        fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text=title, row=1, col=col)
     fig.update_xaxes(title_text="iteration", rangemode="tozero", row=1, col=3)
-    fig.update_yaxes(rangemode="tozero", row=1, col=3)
+    fig.update_yaxes(rangemode="tozero", title_text="training loss", row=1, col=3)
     if comparison.iteration == 0:
         fig.add_annotation(text="Step to see<br>the loss", showarrow=False, xref="x3 domain", yref="y3 domain",
                            x=0.5, y=0.5, font={"size": style.title, "color": "#666"})
     apply_layout(fig, style, height=height)
     fig.update_annotations(font_size=style.title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0.0, "yanchor": "top"},
-                      margin={"t": 50, "b": 20})
+    # the legend (which line is which, with each net's ratio) above the plots: it must be on screen with them
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom",
+                              "font": {"size": style.font - 1}},
+                      margin={"t": 40, "b": 20, "l": 60, "r": 10})
     return fig
 
 

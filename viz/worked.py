@@ -20,8 +20,8 @@ from engine.worked import (
     LayerChain,
     UpdateRow,
 )
-from viz.network import Phase, network_figure, node_positions
-from viz.theme import SERIES, Style, apply_layout
+from viz.scales import text_width
+from viz.theme import SERIES, Style, apply_layout, base_layout
 
 DECIMALS = 9  # the lecture notes print 9 decimal places (0.082167041, 0.593269992)
 D = r"\partial"
@@ -70,7 +70,9 @@ def _fd(numeric: float | None) -> str:
 
 
 def _aligned(*rows: str) -> str:
-    return r"\begin{aligned}" + r"\\[12pt]".join(rows) + r"\end{aligned}"
+    # a little space before a row that starts a new equation, none before a continuation ("&= …")
+    body = rows[0] + "".join((r"\\[2pt]" if row.startswith("&") else r"\\[12pt]") + row for row in rows[1:])
+    return r"\begin{aligned}" + body + r"\end{aligned}"
 
 
 def forward_lines(fw: ForwardNumbers, trace: StepTrace) -> list[str]:
@@ -83,8 +85,10 @@ def forward_lines(fw: ForwardNumbers, trace: StepTrace) -> list[str]:
         for j, node in enumerate(names):
             terms = " + ".join(rf"{_w(layer, j, k)}\,{p}" for k, p in enumerate(prev))
             values = " + ".join(rf"{tex(lt.W[j, k], True)}\cdot {tex(prev_vals[k], True)}" for k in range(len(prev)))
+            # the symbols on one row and the numbers on the next: a long line would run out of its column
             blocks.append(_aligned(
-                rf"{_v('net', node)} &= {terms} + {bias} = {values} + {tex(lt.b[j], True)} = {_bold(nets[j])}",
+                rf"{_v('net', node)} &= {terms} + {bias}",
+                rf"&= {values} + {tex(lt.b[j], True)} = {_bold(nets[j])}",
                 rf"{_v('out', node)} &= \sigma({_v('net', node)}) = \frac{{1}}{{1 + e^{{-{tex(nets[j], True)}}}}}"
                 rf" = {_bold(outs[j])}"))
     return blocks
@@ -92,8 +96,9 @@ def forward_lines(fw: ForwardNumbers, trace: StepTrace) -> list[str]:
 
 def error_lines(fw: ForwardNumbers) -> list[str]:
     """Return E_o1, E_o2 and E_total as LaTeX lines."""
-    lines = [rf"E_{{{o}}} = \tfrac12\,(t_{{{o}}} - {_v('out', o)})^2 = \tfrac12\,({tex(fw.targets[k])} - "
-             rf"{tex(fw.out_o[k])})^2 = {_bold(fw.E_o[k])}" for k, o in enumerate(OUTPUT_NAMES)]
+    lines = [_aligned(rf"E_{{{o}}} &= \tfrac12\,(t_{{{o}}} - {_v('out', o)})^2",
+                      rf"&= \tfrac12\,({tex(fw.targets[k])} - {tex(fw.out_o[k])})^2 = {_bold(fw.E_o[k])}")
+             for k, o in enumerate(OUTPUT_NAMES)]
     lines.append(rf"E_{{\text{{total}}}} = E_{{o1}} + E_{{o2}} = {tex(fw.E_o[0])} + {tex(fw.E_o[1])}"
                  rf" = {_bold(fw.E_total)}")
     return lines
@@ -172,46 +177,74 @@ def bias_lines(chains: tuple[LayerChain, LayerChain], trace: StepTrace, lr: floa
     return lines
 
 
-EDGE_LABEL_AT = 0.3  # fraction along an edge from its source: the crossing edges meet at 0.5, labels must not
+#: notation of the lecture notes next to the rest of the app's, for the one-line legend under the drawing
+NOTATION = ("net = z (the weighted sum) · out = a = σ(net) · E = L, the loss ½Σ(t − out)² · "
+            "∂E/∂net = δ · w⁺ = the weight after the update")
 
 
-def node_labels(fw: ForwardNumbers) -> list[list[str]]:
-    """Return per column (inputs, hidden, outputs) the text under each node: the value, or net and out."""
-    def net_out(nets, outs):
-        return [f"net {n:.4f}<br>out {o:.4f}" for n, o in zip(nets, outs)]
-
-    return [[f"{name} = {v:g}" for name, v in zip(INPUT_NAMES, fw.inputs)], net_out(fw.net_h, fw.out_h),
-            net_out(fw.net_o, fw.out_o)]
+def _box_text(title: str, *lines: str) -> str:
+    return "<br>".join([f"<b>{title}</b>", *lines])
 
 
-def worked_network(trace: StepTrace, fw: ForwardNumbers, style: Style, height: int | None = None) -> go.Figure:
-    """Return the 2-2-2 network graph: node names on the nodes, net/out under them, w1..w8 and b1, b2 labelled."""
-    height = height or int(500 * style.font / Style().font)  # taller with presenter fonts so labels don't collide
-    names = [list(INPUT_NAMES), list(HIDDEN_NAMES), list(OUTPUT_NAMES)]
-    fig = network_figure(trace, style, phase=Phase("forward", len(trace.layers)), edge_quantity="W", sample=0,
-                         node_text=names, height=height)
-    fig.update_traces(selector={"name": "neurons"}, marker_showscale=False)
-    sizes = [len(col) for col in names]
-    x, y = node_positions(sizes)
-    start = np.concatenate([[0], np.cumsum(sizes)])
-    box = {"bgcolor": "rgba(255,255,255,0.85)", "font": {"size": style.font + 2}, "showarrow": False}
-    for c, col in enumerate(node_labels(fw)):
-        for j, text in enumerate(col):
-            i = start[c] + j
-            fig.add_annotation(x=x[i], y=y[i], yshift=-(style.node * 0.5 + style.font * 1.4), text=text, **box)
+def _needed_width(font: float) -> float:
+    """Return the narrowest drawing (px) that holds three boxes, two gaps with their labels and the targets."""
+    box = text_width("out 0.593270", font) + 14
+    return 3 * box + 2 * (text_width("w8", font) + 48) + text_width("t = 0.99", font) + 20
+
+
+def worked_network(trace: StepTrace, fw: ForwardNumbers, style: Style, width: int = 620,
+                   height: int = 400) -> go.Figure:
+    """Return the 2-2-2 network as the notes draw it, laid out in pixels so no two labels overlap.
+
+    Each neuron is a box holding its name and its net / out values; w1…w8 sit on their edges near the source
+    end (the crossing edges meet in the middle, the labels don't), the biases b1, b2 are boxes above each
+    layer and the targets stand right of the outputs.
+    """
+    font = next((f for f in range(style.font, 10, -1) if _needed_width(f) <= width), 10)
+    line_h = 1.3 * font
+    bw = text_width("out 0.593270", font) + 14
+    bh = 3 * line_h + 8
+    left, right = 8 + bw / 2, width - 12 - bw / 2 - text_width("t = 0.99", font)  # the targets go right
+    xs = [left, (left + right) / 2, right]
+    top_y, bottom_y = height - 2.2 * line_h - 16 - bh / 2, bh / 2 + 6
+    ys = [top_y, bottom_y]
+    hid, out = trace.layers
+    columns = [
+        [(n, [f"= {num(v)}"]) for n, v in zip(INPUT_NAMES, fw.inputs)],
+        [(n, [f"net {z:.6f}", f"out {a:.6f}"]) for n, z, a in zip(HIDDEN_NAMES, fw.net_h, fw.out_h)],
+        [(n, [f"net {z:.6f}", f"out {a:.6f}"]) for n, z, a in zip(OUTPUT_NAMES, fw.net_o, fw.out_o)],
+    ]
+    shapes, notes, edge_x, edge_y = [], [], [], []
+    for c, column in enumerate(columns):
+        for r, (name, lines) in enumerate(column):
+            h = bh if c else line_h * 2 + 8
+            shapes.append({"type": "rect", "x0": xs[c] - bw / 2, "x1": xs[c] + bw / 2, "y0": ys[r] - h / 2,
+                           "y1": ys[r] + h / 2, "xref": "x", "yref": "y", "line": {"color": "#333", "width": 2},
+                           "fillcolor": "#fde9d9" if c else "#eef3fb", "layer": "below"})
+            notes.append({"x": xs[c], "y": ys[r], "text": _box_text(name, *lines)})
     for (layer, j, k), name in EDGE_NAMES.items():
-        a, b = start[layer - 1] + k, start[layer] + j
-        fig.add_annotation(x=x[a] + EDGE_LABEL_AT * (x[b] - x[a]), y=y[a] + EDGE_LABEL_AT * (y[b] - y[a]),
-                           text=f"<b>{name}</b>", yshift=style.font * 0.7, **box)
-    for layer, lt in enumerate(trace.layers):
-        bias = lt.b[0]
-        fig.add_annotation(x=layer + 0.25, y=y.max() + 1, xshift=style.node * 0.5, xanchor="left",
-                           text=f"<b>b{layer + 1}</b> = {bias:g}", **box)
+        x0, y0 = xs[layer - 1] + bw / 2, ys[k]
+        x1, y1 = xs[layer] - bw / 2, ys[j]
+        edge_x += [x0, x1, None]
+        edge_y += [y0, y1, None]
+        f = 0.5 if j == k else 0.2  # straight edges: the middle; crossing ones: near the source
+        notes.append({"x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0), "text": f"<b>{name}</b>",
+                      "bgcolor": "rgba(255,255,255,0.9)"})
+    for layer, lt in enumerate(trace.layers, start=1):
+        bx, by = (xs[layer - 1] + xs[layer]) / 2, height - line_h - 8
+        notes.append({"x": bx, "y": by, "text": f"<b>b{layer}</b> = {num(lt.b[0])} → both",
+                      "bordercolor": "#777", "borderwidth": 1.5, "bgcolor": "#ffffff"})
     for k, target in enumerate(fw.targets):
-        i = start[-2] + k
-        fig.add_annotation(x=x[i], y=y[i], xshift=style.node * 0.6, xanchor="left", text=f"target {target:g}", **box)
-    fig.update_xaxes(range=[-0.45, len(sizes) - 0.2])
-    return fig
+        notes.append({"x": xs[2] + bw / 2 + 6, "y": ys[k], "text": f"t = {num(target)}", "xanchor": "left"})
+    for note in notes:
+        note.update(showarrow=False, xref="x", yref="y", font={"size": font, **note.pop("font", {})})
+    edges = vo.Scatter(x=np.array(edge_x, dtype=float), y=np.array(edge_y, dtype=float), mode="lines",
+                       hoverinfo="skip", showlegend=False, line={"color": "#c96a1b", "width": style.line})
+    layout = base_layout(style, width=width, height=height, shapes=shapes, annotations=notes,
+                         xaxis={"visible": False, "range": [0, width], "fixedrange": True},
+                         yaxis={"visible": False, "range": [0, height], "fixedrange": True},
+                         margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode=False)
+    return vo.Figure([edges], layout=layout)
 
 
 def update_table(rows: list[UpdateRow], style: Style, numeric: bool = False) -> go.Figure:

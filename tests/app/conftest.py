@@ -37,3 +37,8 @@ def app() -> AppTest:
     at = new_app().run()
     assert not at.exception
     return at
+
+
+def banner(at: AppTest) -> str:
+    """Return the text of the HTML blocks (the lesson banner, result boxes) of the last run."""
+    return " ".join(e.proto.body for e in at.get("html"))

@@ -10,7 +10,8 @@ def counter(at) -> str:
 
 
 def test_page_runs_and_step_increments(app):
-    assert "iteration 0" in counter(app)
+    assert "iteration 0 · preview of update 1" in counter(app)
+    assert app.select_slider(key="fb_phase").value == "forward h1"  # students meet δ when the lecturer gets there
     app.button(key="fb_step").click().run()
     assert not app.exception and "iteration 1 ·" in counter(app)
     app.button(key="fb_step10").click().run()
@@ -26,7 +27,7 @@ def test_step_one_epoch_runs_ceil_n_over_b(app):
     assert trainer.batches_per_epoch == 10  # 160 training samples / 16
     app.button(key="fb_epoch").click().run()
     assert trainer_of(app).iteration == 10
-    assert "the epoch ran 10 iterations" in counter(app)
+    assert any("The epoch ran 10 iterations" in c.value for c in app.caption)
 
 
 def test_learning_rate_change_keeps_weights_architecture_change_rebuilds(app):
@@ -79,15 +80,71 @@ def test_divergence_shows_the_message_and_keeps_finite_weights():
     assert not at.exception and trainer_of(at).diverged is None and trainer_of(at).iteration == 10
 
 
-def test_play_and_rewind(app):
-    app.button(key="fb_play").click().run()
-    assert not app.exception and trainer_of(app).iteration == 40
-    loss_20 = trainer_of(app).history.column("train_loss")[19]
-    app.slider(key="fb_rewind").set_value(20).run()
-    trainer = trainer_of(app)
-    assert trainer.iteration == 20 and trainer.history.last("train_loss") == loss_20
+def _playing(at) -> bool:
+    return at.session_state["_play_fb"].playing
+
+
+def test_play_trains_frame_after_frame_and_pause_stops(app):
+    app.button(key="fb_play").click().run()  # the click restarts the page, which draws the first frame
+    assert not app.exception and _playing(app) and trainer_of(app).iteration == 10
+    app.run()  # the fragment's timer: one more frame
+    assert trainer_of(app).iteration == 20
+    assert "iteration 20 ·" in counter(app)
+    app.button(key="fb_pause").click().run()
+    assert not _playing(app)
+    stopped = trainer_of(app).iteration
+    app.run()
+    assert trainer_of(app).iteration == stopped  # paused means still
     app.button(key="fb_step").click().run()
-    assert trainer_of(app).iteration == 21
+    assert trainer_of(app).iteration == stopped + 1  # Pause then Step continues exactly
+
+
+def test_play_stops_at_the_limit_and_at_a_divergence(app):
+    app.number_input(key="fb_until").set_value(25).run()
+    app.button(key="fb_play").click().run()
+    while _playing(app):
+        app.run()
+    assert trainer_of(app).iteration == 25
+    assert any("the limit you set" in w.value for w in app.warning)
+    at = new_app({"lr": "10", "layers": "6", "width": "16", "act": "ReLU", "init": "He normal",
+                  "ds": "Plane (2-D regression)", "loss": "MSE"}).run()
+    at.button(key="fb_play").click().run()
+    for _ in range(20):
+        if not _playing(at):
+            break
+        at.run()
+    assert not _playing(at) and not at.exception
+    assert any("Play stopped: the training diverged" in w.value for w in at.warning)
+
+
+def test_the_clicker_walks_the_phases_then_the_iterations(app):
+    labels = [f"forward {n}" for n in ("h1", "h2", "out")] + ["loss"] + \
+        [f"backward {n}" for n in ("out", "h2", "h1")] + ["update"]
+    for label in labels[1:]:
+        app.button(key="fb_next").click().run()
+        assert app.select_slider(key="fb_phase").value == label
+    assert trainer_of(app).iteration == 0  # walking the preview trains nothing
+    app.button(key="fb_next_twin").click().run()  # → after the update: the next iteration's forward pass
+    assert trainer_of(app).iteration == 2 and app.select_slider(key="fb_phase").value == "forward h1"
+    app.button(key="fb_back").click().run()  # back: the previous iteration's update
+    assert app.select_slider(key="fb_phase").value == "update" and "viewing iteration 1 of 2" in counter(app)
+    app.button(key="fb_next").click().run()
+    assert trainer_of(app).iteration == 2 and "iteration 2 ·" in counter(app)
+
+
+def test_rewind_views_the_past_and_continue_truncates(app):
+    app.button(key="fb_step10").click().run()
+    trainer = trainer_of(app)
+    later = [trainer.params_at(4)[0][0].copy()]
+    app.slider(key="fb_rewind").set_value(3).run()
+    assert trainer.iteration == 10 and len(trainer.history) == 10  # viewing deletes nothing
+    assert "viewing iteration 3 of 10" in counter(app)
+    app.button(key="fb_truncate").click().run()
+    assert trainer.iteration == 3 and len(trainer.history) == 3
+    app.button(key="fb_step").click().run()
+    np.testing.assert_array_equal(trainer.params[0][0], later[0])  # stepping on gives the same numbers
+    app.button(key="fb_step10").click().run()
+    assert trainer.iteration == 14
 
 
 def test_reset_gives_the_same_initial_weights(app):

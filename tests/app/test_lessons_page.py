@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.conftest import new_app, trainer_of
+from tests.app.conftest import banner, new_app, trainer_of
 from ui.lessons import LESSONS
 from viz.network import NODE_TRACE
 
@@ -26,7 +26,7 @@ def test_open_each_lesson(number, index, variant):
     if variant is None:
         return  # the worked example opens its own page
     assert trainer_of(at).config == lesson.config(variant)
-    assert any(f"Lesson {number}:" in i.value for i in at.info)
+    assert f"Lesson {number}:" in banner(at)
 
 
 def test_lesson_link_reproduces_the_settings():
@@ -37,7 +37,7 @@ def test_lesson_link_reproduces_the_settings():
     at = new_app({k: unquote_plus(v) for k, v in params.items()}).run()
     assert not at.exception and not at.warning
     assert trainer_of(at).config == lesson.config("η = 5")
-    assert any("Lesson 6:" in i.value for i in at.info)
+    assert "Lesson 6:" in banner(at)
 
 
 def test_presenter_mode_makes_figures_bigger():
@@ -47,8 +47,9 @@ def test_presenter_mode_makes_figures_bigger():
     size = [at.get("plotly_chart")[0].proto.spec for at in (normal, big)]
     import json
 
-    nodes = [json.loads(s)["data"][NODE_TRACE]["marker"]["size"] for s in size]
-    assert nodes[1] > nodes[0]
+    nodes = [json.loads(s)["data"][NODE_TRACE] for s in size]
+    assert nodes[1]["marker"]["size"] > nodes[0]["marker"]["size"]
+    assert nodes[1]["textfont"]["size"] >= 18  # numbers on the nodes readable from the back of the room
 
 
 def test_classroom_link_hides_chosen_controls():

@@ -16,7 +16,8 @@ from viz import vanishing as vv
 from viz import worked as vw
 from viz.curves import loss_figure
 from viz.dataview import data_figure
-from viz.network import animated_network, network_figure, phases
+from viz.network import Selection, network_figure, phases
+from viz.pictures import neuron_pictures
 from viz.theme import Style
 
 
@@ -28,13 +29,19 @@ def _as_sent(figs: dict) -> dict:
 
 def _figures(dataset: str, batch_mode: str) -> dict:
     trainer = Trainer(Config(dataset=dataset, batch_mode=batch_mode, batch_size=16))
-    traces = [trainer.step() for _ in range(12)]
+    trainer.run(12)
     trace, style = trainer.last_trace, Style.for_mode(presenter=True)
-    figs = {"net": network_figure(trace, style, phase=phases(trainer.n_layers)[2], sample=None,
+    L = trainer.n_layers
+    figs = {"net": network_figure(trace, style, phase=phases(L)[2], sample=None,
                                   input_names=["a", "b"][: trace.x.shape[1]]),
+            "net_loss": network_figure(trace, style, phase=phases(L)[L], sample=3, net=trainer.net,
+                                       selection=Selection("edge", 1, 0, -1)),
+            "net_pictures": network_figure(trace, style, phase=phases(L)[-1], selection=Selection("node", 1, 2),
+                                           pictures=neuron_pictures(trainer, trace), scale="log"),
             "data": data_figure(trainer, style, trace.batch_index),
-            "loss": loss_figure(trainer.history, style, log_y=True, current=5),
-            "play": animated_network(traces[-4:], style)}
+            "data_compact": data_figure(trainer, style, trace.batch_index, width=360, height=300, compact=True,
+                                        params=trainer.params_at(3)),
+            "loss": loss_figure(trainer.history, style, log_y=True, current=5, compact=True, width=360)}
     return _as_sent(figs)
 
 
@@ -76,5 +83,6 @@ def test_unvalidated_figures_serialise_like_validated_ones(monkeypatch, dataset,
     monkeypatch.setattr(vo, "VALIDATE", False)
     fast = _figures(dataset, batch_mode)
     assert fast == validated
-    # the current-iteration line, plus an epoch boundary once a mini-batch epoch has passed
-    assert len(fast["loss"]["layout"]["shapes"]) == (2 if batch_mode == "mini" else 1)
+    # the viewed-iteration line and the grey over the later ones, plus an epoch boundary once a mini-batch
+    # epoch has passed
+    assert len(fast["loss"]["layout"]["shapes"]) == (3 if batch_mode == "mini" else 2)
