@@ -67,7 +67,7 @@ def trainer_snapshot(trainer: Trainer) -> GradientSnapshot:
 def mean_abs_delta(deltas: Sequence[Array]) -> Array:
     """Return mean |δ| over samples and units for each layer, shape (L,)."""
     with np.errstate(all="ignore"):
-        return mean_abs(list(deltas))
+        return np.array(mean_abs(list(deltas)))
 
 
 def per_element_norm(grads_W: Sequence[Array]) -> Array:
