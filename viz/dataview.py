@@ -36,13 +36,6 @@ def prediction_grid(trainer: Trainer, n: int = GRID) -> tuple[np.ndarray, np.nda
     return xs, ys, z.reshape(n, n)
 
 
-def _labels_colour(trainer: Trainer) -> np.ndarray:
-    ds = trainer.dataset
-    if ds.task == "regression":
-        return ds.y[:, 0]
-    return ds.labels.astype(np.float64)
-
-
 def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460) -> go.Figure:
     """Return the data view: 1-D regression as points + prediction curve; 2-D as points over a prediction heatmap.
 
