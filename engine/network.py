@@ -96,7 +96,7 @@ def backward(net: Net, params: Params, zs: list[Array], acts: list[Array],
         W_next = W[l + 1]
         delta[l] = (delta[l + 1] @ W_next) * f_prime(z[l], a[l])              # (B2)
     grads_W = [delta[l].T @ a_prev[l] / B for l in range(L)]                 # (B3)
-    grads_b = [delta[l].mean(axis=0) for l in range(L)]                       # (B4)
+    grads_b = [delta[l].sum(axis=0) / B for l in range(L)]                   # (B4)
     return delta, grads_W, grads_b
 
 
@@ -121,7 +121,7 @@ def data_loss(net: Net, params: Params, x: Array, y: Array) -> Array | float:
 
 def mean_abs(arrays: list[Array]) -> list[float]:
     """Return mean |x| of each array (e.g. each layer's δ), one float per array."""
-    return [float(np.abs(x).mean()) for x in arrays]
+    return [float(np.abs(x).sum()) / x.size for x in arrays]
 
 
 def params_vector(params: Params) -> Array:

@@ -63,7 +63,9 @@ class _Gradient(NamedTuple):
     """What the optimizer is given: the gradient of the trained parameters, penalty added, clipped."""
 
     grads_W: list[Array]     #: ∂(data loss + penalty)/∂W per layer
-    trained: list[Array]     #: W1, b1, W2, b2, … after clipping (biases left out while frozen)
+    W: list[Array]           #: what the optimizer gets for each W: grads_W after clipping
+    b: list[Array | None]    #: what it gets for each b after clipping (None while biases are frozen)
+    W_norms: list[float]     #: ‖∂L/∂W‖ per layer (for the history)
     reg_loss: float
     norm: float              #: global norm of the trained gradient before clipping
     clipped_norm: float
@@ -82,8 +84,8 @@ class _Update(NamedTuple):
 class _Evaluation(NamedTuple):
     """The weights' forward pass on the training rows, and the losses and accuracies of both sets."""
 
-    zs: list[Array]
-    acts: list[Array]
+    zs: list[Array] | None      #: training rows' z per layer (full batch only, else None)
+    acts: list[Array] | None    #: training rows' activations, x first (full batch only)
     train_loss: float
     test_loss: float
     train_acc: float
@@ -148,7 +150,10 @@ class Trainer:
         self.traces: deque[StepTrace] = deque(maxlen=self._trace_capacity())
         self.diverged: StepTrace | None = None
         self._eval: _Evaluation | None = None  # evaluation of the current params, computed when first needed
-        self._labels = [self._class_labels(y) for y in (self.split.y_train, self.split.y_test)]
+        # training rows then test rows, evaluated together after every update
+        self._all_X = np.vstack([self.split.X_train, self.split.X_test])
+        self._all_y = np.vstack([self.split.y_train, self.split.y_test])
+        self._labels = self._class_labels(self._all_y)
         self._all_rows = np.arange(self.n_train)
         self._snapshots: list[Snapshot] = []
         self._snapshot_every = SNAPSHOT_EVERY
@@ -313,7 +318,7 @@ class Trainer:
         """Return the forward pass, the batch loss, δ and the data-loss gradients at the current weights."""
         if self.config.batch_mode == "full":
             # the batch is the training set, and the last update already evaluated it at these weights
-            if self._eval is None:
+            if self._eval is None or self._eval.zs is None:
                 self._eval = self._evaluate(self.params)
             zs, acts, loss = self._eval.zs, self._eval.acts, self._eval.train_loss
         else:
@@ -326,15 +331,17 @@ class Trainer:
         """Return what the optimizer gets: ∂L/∂W plus the penalty's gradient, ∂L/∂b unless frozen, clipped."""
         cfg = self.config
         weights = [W for W, _ in self.params]
-        grads_W = passed.grads_W
+        grads_W, grads_b = passed.grads_W, passed.grads_b if cfg.train_biases else []
+        reg_loss = 0.0
         if cfg.l1 or cfg.l2:
+            reg_loss = penalty(weights, cfg.l1, cfg.l2)
             grads_W = [g + r for g, r in zip(grads_W, penalty_gradients(weights, cfg.l1, cfg.l2))]
-        grads_b = passed.grads_b if cfg.train_biases else [None] * len(grads_W)
-        trained = [g for pair in zip(grads_W, grads_b) for g in pair if g is not None]
-        norm = global_norm(trained)
-        clipped = clip_gradients(trained, cfg.clip_norm, cfg.clip_value)
-        clipped_norm = norm if clipped is trained else global_norm(clipped)
-        return _Gradient(grads_W, clipped, penalty(weights, cfg.l1, cfg.l2), norm, clipped_norm)
+        W_norms = [global_norm([g]) for g in grads_W]
+        norm = math.sqrt(sum(n * n for n in W_norms) + sum(float(np.vdot(g, g)) for g in grads_b))
+        clipped = clip_gradients([*grads_W, *grads_b], cfg.clip_norm, cfg.clip_value)
+        clipped_norm = global_norm(clipped) if cfg.clip_norm or cfg.clip_value else norm
+        L = len(grads_W)
+        return _Gradient(grads_W, clipped[:L], clipped[L:] or [None] * L, W_norms, reg_loss, norm, clipped_norm)
 
     def _update(self, gradient: _Gradient) -> _Update:
         """Return the optimizer's step for every trained parameter (zero for frozen biases) and its new state."""
@@ -342,33 +349,47 @@ class Trainer:
         rule = get_optimizer(cfg.optimizer)
         hyper = {h: getattr(cfg, h) for h in rule.hyper}
         lr = scheduled_lr(cfg.lr, cfg.schedule, self.iteration + 1, cfg.decay, cfg.step_size)
-        flat = [p for pair in self.params for p in pair]
-        steps = [np.zeros_like(p) for p in flat]
-        state = list(self.opt_state)
-        trained = range(len(flat)) if cfg.train_biases else range(0, len(flat), 2)
-        for k, g in zip(trained, gradient.trained):
-            steps[k], state[k] = rule.update(g, state[k], lr, hyper)
-        params = [(p + dp, q + dq) for p, q, dp, dq in zip(flat[0::2], flat[1::2], steps[0::2], steps[1::2])]
-        return _Update(steps[0::2], steps[1::2], params, state, lr)
+        state = list(self.opt_state)   # W1, b1, W2, b2, …: one state per parameter
+        steps_W, steps_b, params = [], [], []
+        for l, ((W, b), g_W, g_b) in enumerate(zip(self.params, gradient.W, gradient.b)):
+            dW, state[2 * l] = rule.update(g_W, state[2 * l], lr, hyper)
+            if g_b is None:   # a frozen bias neither moves nor ages (its optimizer state waits)
+                db = np.zeros_like(b)
+            else:
+                db, state[2 * l + 1] = rule.update(g_b, state[2 * l + 1], lr, hyper)
+            steps_W.append(dW)
+            steps_b.append(db)
+            params.append((W + dW, b + db))
+        return _Update(steps_W, steps_b, params, state, lr)
 
     def _evaluate(self, params: Params) -> _Evaluation:
-        """Return the forward pass of params on the training rows, and both sets' losses and accuracies."""
-        s = self.split
-        zs, acts = forward(self.net, params, s.X_train)
-        train_loss = mean_loss(self.net, zs[-1], acts[-1], s.y_train)
-        test_loss = test_acc = math.nan
-        if s.X_test.shape[0]:
-            zs_test, acts_test = forward(self.net, params, s.X_test)
-            test_loss = mean_loss(self.net, zs_test[-1], acts_test[-1], s.y_test)
-            test_acc = self._accuracy(acts_test[-1], self._labels[1])
-        return _Evaluation(zs, acts, train_loss, test_loss, self._accuracy(acts[-1], self._labels[0]), test_acc)
+        """Return params' losses and accuracies on both sets, and (full batch) their forward pass on the training
+        rows, which the next step's backward and trace use.
 
-    def _accuracy(self, out: Array, labels: Array | None) -> float:
-        """Return the fraction of rows whose output picks the right class (NaN for regression)."""
-        if labels is None:
-            return math.nan
+        One forward pass covers the training and test rows together; the training rows' z and a are copied out,
+        so no trace holds test rows (memory_bytes counts what is really kept).
+        """
+        n, s = self.n_train, self.split
+        zs, acts = forward(self.net, params, self._all_X)
+        per_row = self.net.loss.per_sample(zs[-1], acts[-1], self._all_y)
+        correct = self._correct(acts[-1])
+        m = per_row.shape[0] - n
+        test_loss = float(per_row[n:].sum()) / m if m else math.nan
+        train_acc, test_acc = ((np.count_nonzero(correct[:n]) / n, np.count_nonzero(correct[n:]) / m if m else math.nan)
+                               if correct is not None else (math.nan, math.nan))
+        if self.config.batch_mode == "full":
+            zs, acts = [z[:n].copy() for z in zs], [s.X_train, *(a[:n].copy() for a in acts[1:])]
+        else:
+            zs = acts = None
+        return _Evaluation(zs, acts, float(per_row[:n].sum()) / n, test_loss, train_acc, test_acc)
+
+    def _correct(self, out: Array) -> Array | None:
+        """Return whether each row's output picks its class, for the training rows then the test rows (None for
+        regression)."""
+        if self._labels is None:
+            return None
         predicted = out.argmax(axis=1) if self.dataset.task == "multiclass" else out[:, 0] >= 0.5
-        return np.count_nonzero(predicted == labels) / labels.shape[0]
+        return predicted == self._labels
 
     def _apply(self, batch: _Batch, passed: _Pass, gradient: _Gradient, update: _Update,
                evaluation: _Evaluation) -> StepTrace:
@@ -386,7 +407,7 @@ class Trainer:
         self.history.append((self.iteration, batch.epoch, passed.loss, gradient.reg_loss, evaluation.train_loss,
                              evaluation.test_loss, evaluation.train_acc, evaluation.test_acc, update.lr,
                              gradient.norm, gradient.clipped_norm),
-                            [global_norm([g]) for g in gradient.grads_W], mean_abs(passed.deltas))
+                            gradient.W_norms, mean_abs(passed.deltas))
         self.traces.append(trace)
         if self.iteration % self._snapshot_every == 0:
             self._take_snapshot(pinned=False)
@@ -584,8 +605,8 @@ class Trainer:
         """Return the bytes of every array this trainer holds (data, weights, evaluation, traces, snapshots,
         history), each buffer counted once however many records share it."""
         arrays = [self.dataset.X, self.dataset.y, *vars(self.split).values(), *_state_arrays(self.opt_state)]
-        arrays += [x for pair in self.params for x in pair]
-        if self._eval is not None:
+        arrays += [self._all_X, self._all_y, *(x for pair in self.params for x in pair)]
+        if self._eval is not None and self._eval.zs is not None:
             arrays += [*self._eval.zs, *self._eval.acts]
         for trace in self.traces:
             arrays += [trace.batch_index, trace.x, trace.y, *(x for layer in trace.layers for x in layer)]

@@ -51,9 +51,9 @@ def parse_hidden(raw: str) -> str:
         return NO_HIDDEN
     if "x" in text:   # "3x8": three layers of 8
         count, _, width = text.partition("x")
-        text = "-".join([width] * int(count)) if count.isdecimal() and len(count) < 3 else "?"
+        text = "-".join([width] * int(count)) if _digits(count) and len(count) < 3 else "?"
     parts = text.split("-")
-    if not all(p.isdecimal() and len(p) < 5 for p in parts):   # isdecimal: ASCII digits only ("²" is not)
+    if not all(_digits(p) and len(p) < 5 for p in parts):
         raise ValueError("write the neurons of each hidden layer as numbers joined by dashes, e.g. 6-4-2")
     widths = tuple(int(p) for p in parts)
     problem = limits.HIDDEN_LAYERS.problem(len(widths)) or next(
@@ -61,6 +61,11 @@ def parse_hidden(raw: str) -> str:
     if problem:
         raise ValueError(problem)
     return _hidden_text(widths)
+
+
+def _digits(text: str) -> bool:
+    # ASCII digits only: "²".isdigit() and "٣".isdecimal() are true, and int() then fails or surprises
+    return text.isascii() and text.isdigit()
 
 
 def _from_hidden_text(text: str) -> tuple[int, ...]:

@@ -11,10 +11,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bench.browser_latency import DONE_JS
-from bench.class_load import server_memory_kib
 from engine import Trainer
 from engine.trainer import SNAPSHOT_MEMORY_BUDGET, TRACE_MEMORY_BUDGET
+from harness.browser import DONE_JS, server_memory_kib
 from tests.e2e.conftest import start_server, stop_server, wait_for_app
 from ui.settings import to_config
 
