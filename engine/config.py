@@ -38,7 +38,7 @@ class Config:
     init: str = "xavier_uniform"
     init_scale: float = 1.0
     seed: int = 1
-    lr: float = 0.3               #: the default experiment's loss falls without a single rise (bench/default_lr.py)
+    lr: float = 0.3               #: the default experiment trains without a single loss rise (bench/default_lr.py)
     schedule: str = "constant"
     decay: float = 0.5
     step_size: int = 100

@@ -139,7 +139,7 @@ def _config(value, name: str) -> Config:
 
 
 def _names(value, name: str, count: int) -> tuple[str, ...]:
-    if not isinstance(value, list) or len(value) not in (0, count) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or len(value) not in (0, 1, count) or not all(isinstance(v, str) for v in value):
         raise ExperimentError(f"{name} must be a list of {count} names")
     return tuple(v[:MAX_NAME] for v in value)
 

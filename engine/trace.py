@@ -63,9 +63,24 @@ class StepTrace(NamedTuple):
         return self.status == "ok"
 
     @property
+    def nbytes(self) -> int:
+        """Return the bytes of the distinct arrays this trace holds (a budget for keeping traces, e.g. Play)."""
+        return unique_nbytes([self.batch_index, self.x, self.y, *(x for layer in self.layers for x in layer)])
+
+    @property
     def full_grad_norm(self) -> float:
         """Return the global ‖gradient‖ over every W and b, frozen biases included (before clipping)."""
         return float(np.sqrt(sum(np.vdot(g, g) for lt in self.layers for g in (lt.grad_W, lt.grad_b))))
+
+
+def unique_nbytes(arrays) -> int:
+    """Return the bytes of the distinct buffers behind arrays (views count their base once)."""
+    bases = {}
+    for a in arrays:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        bases[id(a)] = a.nbytes
+    return sum(bases.values())
 
 
 def sample_or_mean(values: Array, sample: int | None) -> Array:

@@ -10,7 +10,7 @@ import copy
 import dataclasses
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,7 +24,7 @@ from .initializers import init_params
 from .losses import labels_problem, penalty, penalty_gradients, resolve_loss
 from .network import Net, Params, backward, forward, mean_abs, mean_loss, params_vector, predict
 from .optim import clip_gradients, copy_state, get_optimizer, global_norm, scheduled_lr
-from .trace import LayerTrace, StepTrace
+from .trace import LayerTrace, StepTrace, unique_nbytes
 
 Array = np.ndarray
 
@@ -109,7 +109,7 @@ class Snapshot:
 
     def nbytes(self) -> int:
         """Return the bytes of its arrays (weights and optimizer state)."""
-        return _unique_nbytes([*(x for pair in self.params for x in pair), *_state_arrays(self.opt_state)])
+        return unique_nbytes([*(x for pair in self.params for x in pair), *_state_arrays(self.opt_state)])
 
 
 class Trainer:
@@ -612,7 +612,7 @@ class Trainer:
             arrays += [trace.batch_index, trace.x, trace.y, *(x for layer in trace.layers for x in layer)]
         for snap in self._snapshots:
             arrays += [*(x for pair in snap.params for x in pair), *_state_arrays(snap.opt_state)]
-        return _unique_nbytes(arrays) + self.history.nbytes()
+        return unique_nbytes(arrays) + self.history.nbytes()
 
 
 def _finite(passed: _Pass, gradient: _Gradient, update: _Update) -> bool:
@@ -640,13 +640,3 @@ def _same_layout(state: dict, expected: dict) -> bool:
 
 def _state_arrays(states: list[dict]) -> list[Array]:
     return [v for s in states for v in s.values() if isinstance(v, np.ndarray)]
-
-
-def _unique_nbytes(arrays: Iterable[Array]) -> int:
-    """Return the bytes of the distinct buffers behind arrays (views count their base once)."""
-    bases = {}
-    for a in arrays:
-        while isinstance(a.base, np.ndarray):
-            a = a.base
-        bases[id(a)] = a.nbytes
-    return sum(bases.values())

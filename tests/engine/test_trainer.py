@@ -240,3 +240,28 @@ def test_history_rows_read_back_exactly_across_the_buffered_appends():
     history.append(tuple([-1.0] * len(SCALARS)), [0, 0], [0, 0])
     assert len(history) == 11 and history.last("lr") == -1.0
     assert history.columns()["mean_abs_delta_1"][9] == 4.5
+
+
+def test_the_default_experiment_trains_smoothly():
+    """The default η (0.3, chosen by bench/default_lr.py) never makes the default experiment's loss rise."""
+    trainer = Trainer(Config())
+    trainer.run(500)
+    loss = trainer.history.column("train_loss")
+    assert np.all(np.diff(loss) < 0) and loss[-1] < 0.2 * loss[0]
+    hot = Trainer(Config(lr=1.0))   # the old sidebar default spikes: the check can fail
+    hot.run(500)
+    assert np.any(np.diff(hot.history.column("train_loss")) > 0.1)
+
+
+def test_memory_bytes_counts_every_buffer_once():
+    trainer = Trainer(Config(n_samples=400))
+    trainer.run(30)
+    trace = trainer.last_trace
+    # the full-batch trace holds the training rows only, not views into arrays with the test rows too
+    assert all(lt.z.base is None and lt.z.shape[0] == trainer.n_train for lt in trace.layers)
+    assert trace.nbytes > 3 * 8 * trainer.n_train * sum(trainer.sizes[1:])
+    held = trainer.memory_bytes()
+    # traces share the training inputs; everything else in them is their own
+    own = sum(t.nbytes - t.x.nbytes - t.y.nbytes - t.batch_index.nbytes for t in trainer.traces)
+    assert held > own + trainer.history.nbytes() + trainer.dataset.X.nbytes
+    assert held < 4 * 2**20
