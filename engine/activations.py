@@ -30,6 +30,7 @@ class Activation:
     df: Callable[[Array, Array], Array]
     hidden: bool = True                 #: usable in hidden layers (softmax is an output only)
     output_range: tuple[float, float] = (-np.inf, np.inf)   #: the values a = f(z) can take
+    kinked: bool = False                #: f′ jumps at z = 0 (finite differences must stay away from it)
 
 
 def sigmoid(z: Array) -> Array:
@@ -56,10 +57,12 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
                np.tanh, lambda z, a: 1.0 - a * a, output_range=(-1.0, 1.0)),
     # the derivative at exactly 0 is taken as 0, as PyTorch does
     Activation("relu", "ReLU", r"\mathrm{ReLU}", r"\max(0,z)", r"[z>0]",
-               lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64), output_range=(0.0, np.inf)),
+               lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64), output_range=(0.0, np.inf),
+               kinked=True),
     Activation("leaky_relu", "Leaky ReLU", r"\mathrm{LReLU}", rf"\max({LEAKY_SLOPE:g}z,\,z)",
                rf"1\ \text{{if }}z>0\text{{, else }}{LEAKY_SLOPE:g}",
-               lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE)),
+               lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
+               kinked=True),
     Activation("linear", "Linear", r"\mathrm{id}", "z", "1", lambda z: z, lambda z, a: np.ones_like(z)),
     Activation("softmax", "Softmax", r"\mathrm{softmax}", r"\frac{e^{z_k}}{\sum_j e^{z_j}}",
                r"\text{(fused with cross-entropy)}", softmax, _softmax_df, hidden=False, output_range=(0.0, 1.0)),

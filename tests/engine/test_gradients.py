@@ -26,7 +26,7 @@ def _targets(rng, loss, output, B, k):
     return rng.uniform(max(lo, -1.0), min(hi, 1.0), (B, k))   # targets the output can reach
 
 
-KINKED = {"relu", "leaky_relu"}   # activations whose derivative jumps at 0
+KINKED = {name for name, a in ACTIVATIONS.items() if a.kinked}   # f′ jumps at 0
 
 
 @settings(max_examples=60, deadline=None)
