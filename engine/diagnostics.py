@@ -161,13 +161,6 @@ def grad_rms_over_time(trainer: Trainer, now: GradientSnapshot | None = None) ->
     return np.arange(rows.shape[0]), rows
 
 
-def init_delta_ratio(config: Config, seeds: Sequence[int]) -> float:
-    """Return the first/last hidden-layer ratio of mean |δ| at initialisation, averaged over weight seeds."""
-    ratios = [first_last_ratio(trainer_snapshot(Trainer(config.replace(seed=s))).mean_abs_delta)
-              for s in seeds]
-    return float(np.mean(ratios))
-
-
 class Comparison:
     """One Trainer per hidden activation: same data, batch order and initial weights; stepped together."""
 

@@ -484,21 +484,6 @@ class Trainer:
         self.diverged = None
         self._take_snapshot(pinned=True)
 
-    def set_lr(self, lr: float) -> None:
-        """Change the base learning rate, keeping the weights."""
-        self.update_config(lr=lr)
-
-    def set_optimizer(self, name: str, **hyper) -> None:
-        """Switch optimizer (its state restarts), keeping the weights."""
-        self.update_config(optimizer=name, **hyper)
-
-    def set_batch_mode(self, mode: str, batch_size: int | None = None) -> None:
-        """Switch to full batch, mini-batch (of batch_size) or SGD, keeping the weights."""
-        changes = {"batch_mode": mode}
-        if batch_size is not None:
-            changes["batch_size"] = batch_size
-        self.update_config(**changes)
-
     # ---- snapshots and rewind -------------------------------------------------------------------
     def snapshot(self, pinned: bool = False) -> Snapshot:
         """Return a Snapshot of the current state (copies; the trainer is unchanged)."""

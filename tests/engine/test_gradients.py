@@ -124,3 +124,21 @@ def test_bce_for_fixed_labels_matches_the_general_formula_to_the_last_bit_or_so(
     # soft labels and other losses fall back to the general per-sample loss
     soft = np.full_like(z, 0.3)
     np.testing.assert_array_equal(bce.per_sample_for(soft)(z, None), bce.per_sample(z, None, soft))
+
+
+@pytest.mark.parametrize("head", HEADS, ids=[f"{l}-{o}" for l, o in HEADS])
+def test_forward_and_data_loss_take_a_grid_of_weights(head):
+    """Stacked weights (G, n_out, n_in) give the G losses one at a time would (the loss landscape's use)."""
+    from engine import data_loss, unflatten
+    from engine.network import params_vector
+
+    loss, output = head
+    rng = np.random.default_rng(3)
+    net = Net.build("tanh", output, loss)
+    sizes = (2, 3, 2)
+    grid = np.stack([params_vector(init_params(rng, "xavier_normal", sizes)) for _ in range(5)])   # (G, P)
+    x, y = rng.normal(size=(6, 2)), _targets(rng, loss, output, 6, 2)
+    stacked = data_loss(net, unflatten(grid, sizes), x, y)
+    one_by_one = [data_loss(net, unflatten(theta, sizes), x, y) for theta in grid]
+    np.testing.assert_allclose(stacked, one_by_one, rtol=1e-13)
+    np.testing.assert_array_equal(params_vector(unflatten(grid[2], sizes)), grid[2])

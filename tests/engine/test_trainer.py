@@ -113,7 +113,7 @@ def test_rewind_across_a_learning_rate_change_replays_the_old_rate():
     cfg = Config(batch_mode="mini", lr=0.3)
     trainer = Trainer(cfg)
     trainer.run(15)
-    trainer.set_lr(0.05)
+    trainer.update_config(lr=0.05)
     trainer.run(15)
     reference = Trainer(cfg)
     reference.run(12)
@@ -126,9 +126,9 @@ def test_live_changes_keep_the_weights_and_rebuild_fields_are_refused():
     trainer = Trainer(Config())
     trainer.run(5)
     before = [W.copy() for W, _ in trainer.params]
-    trainer.set_lr(0.01)
-    trainer.set_optimizer("adam")
-    trainer.set_batch_mode("mini", 8)
+    trainer.update_config(lr=0.01)
+    trainer.update_config(optimizer="adam")
+    trainer.update_config(batch_mode="mini", batch_size=8)
     for W, W0 in zip((W for W, _ in trainer.params), before):
         np.testing.assert_array_equal(W, W0)
     assert trainer.step().lr == 0.01 and len(trainer.last_trace.batch_index) == 8
@@ -152,7 +152,7 @@ def test_divergence_is_reported_not_applied():
     assert all(np.isfinite(trainer.history.column("train_loss")))
     # the last finite weights already give a loss of ~1e95, so a lower rate alone still overflows them;
     # a lower rate with the gradient clipped lets training go on from them
-    trainer.set_lr(1e-4)
+    trainer.update_config(lr=1e-4)
     assert trainer.diverged is None and not trainer.step().ok
     trainer.update_config(clip_norm=1.0)
     kept = [W.copy() for W, _ in trainer.params]
