@@ -139,13 +139,7 @@ class Trainer:
         self.params: Params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
                                for W, b in params]
         self.opt_state = self._fresh_opt_state()
-        self._rng = np.random.default_rng([cfg.seed, 2])
-        self._perm: Array | None = None
-        self._rng_before_perm = self._rng.bit_generator.state
-        self._cursor = self.n_train  # forces a new epoch on the first step
-        self.epoch = 0
-        self.batch_in_epoch = 0
-        self.iteration = 0
+        self._start_schedule(np.random.default_rng([cfg.seed, 2]))
         self.history = History(len(self.params))
         self.traces: deque[StepTrace] = deque(maxlen=self._trace_capacity())
         self.diverged: StepTrace | None = None
@@ -267,6 +261,14 @@ class Trainer:
         return [init(p) for pair in self.params for p in pair]
 
     # ---- the batch schedule ------------------------------------------------------------------
+    def _start_schedule(self, rng: np.random.Generator) -> None:
+        """Put the schedule before the first batch of the first epoch, drawing shuffles from rng."""
+        self._rng = rng
+        self._perm: Array | None = None
+        self._rng_before_perm = rng.bit_generator.state
+        self._cursor = self.n_train  # forces a new epoch on the first step
+        self.epoch = self.batch_in_epoch = self.iteration = 0
+
     def _next_batch(self) -> _Batch:
         """Return the next batch without moving the schedule (a diverged step must not move it)."""
         starts_epoch = self._cursor >= self.n_train
