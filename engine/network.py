@@ -11,7 +11,7 @@ In code a batch is rows (one sample per row), so every vector equation is transp
 is (F), and (W^{l+1})ᵀ δ^{l+1} becomes delta_next @ W_next. W^l is stored (n_out, n_in) — row j holds the
 weights into neuron j, as PyTorch's Linear — and b^l is (n_out,). Python lists are 0-based: index l holds
 layer l + 1. δ is per sample (∂ℓ_i/∂z, no 1/B); the 1/B of the batch mean appears only in (B3, B4).
-The weight penalty and the optimizers live in losses.py and optimizers.py; the trainer strings them together.
+The weight penalty and the optimizers live in losses.py and optim.py; trainer.py strings them together.
 """
 
 from __future__ import annotations
