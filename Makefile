@@ -37,7 +37,9 @@ test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) chromium
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/engine_step.py
+	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/landscape.py
 	$(BIN)/python bench/browser_latency.py
 

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, DONE_JS, start_server, stop_server, wait_for_app
 
 GRAPH_JS = """(before) => {
   // the network graph (or the trivial page's counter) has been redrawn with new numbers
@@ -28,12 +28,6 @@ SNAPSHOT_JS = """() => {
   const el = document.querySelector("[class*='st-key-fb_net_'] .js-plotly-plot")
             || document.querySelector('.bpv-counter');
   return el ? el.textContent : '';
-}"""
-DONE_JS = """(k) => {
-  const c = document.querySelector('.bpv-counter');
-  if (!c || !c.innerText.includes('iteration ' + k + ' ')) return false;
-  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-  return document.querySelectorAll('[data-stale="true"]').length === 0;
 }"""
 
 

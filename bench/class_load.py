@@ -36,8 +36,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from bench.browser_latency import DONE_JS
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, DONE_JS, server_memory_kib, start_server, stop_server
 
 STEP = ".st-key-fb_step button"
 WARMUP = 2
@@ -48,17 +47,6 @@ ERROR_JS = """() => document.querySelectorAll('[data-testid="stException"]').len
 
 
 # ---- what the server process uses -----------------------------------------------------------------------------
-def server_memory_kib(pid: int) -> dict[str, int]:
-    """Return {'VmRSS': KiB, 'VmHWM': KiB} of process pid (resident now, and its peak so far)."""
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                out[name] = int(value.split()[0])
-    return out
-
-
 def process_cpu_s(pid: int) -> float:
     """Return the CPU seconds (user + system) process pid has used so far."""
     with open(f"/proc/{pid}/stat") as f:

@@ -26,7 +26,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.class_load import server_memory_kib
 from engine import Trainer
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 from ui.settings import to_config
 
 QUERY = {"batch": "mini", "bs": 1}
@@ -110,7 +110,7 @@ def engine_bytes(trainer: Trainer) -> dict[str, int]:
         return 0
 
     return {"history": trainer.history.nbytes(), "traces": arrays(list(trainer.traces)),
-            "snapshots": sum(arrays(s.params) + arrays(s.opt_state) for s in trainer._snapshots)}
+            "snapshots": sum(s.nbytes() for s in trainer.snapshots)}
 
 
 def mib(kib: int) -> float:

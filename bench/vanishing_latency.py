@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app  # noqa: E402
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app  # noqa: E402
 
 VANISHING_QUERY = "/vanishing-gradients?vg_depth=8&vg_width=32&vg_n=500"
 TARGET_RATIO = 1.5

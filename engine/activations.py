@@ -1,7 +1,8 @@
-"""Activation functions as (f, f') pairs written side by side.
+"""Activation functions: each entry carries f, its derivative f′, its label and its TeX, side by side.
 
-Each derivative takes both z and a = f(z), so sigmoid and tanh can reuse the activation
-(σ' = a(1 − a), tanh' = 1 − a²) exactly as textbooks write them.
+The derivative takes both z and a = f(z), so sigmoid and tanh reuse the activation exactly as textbooks
+write them (σ′ = a(1 − a), tanh′ = 1 − a²). To add an activation, add one `Activation(...)` to the tuple
+below: the sidebar, the equations panel and the gradient tests all read this registry.
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ LEAKY_SLOPE = 0.01
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation: `f(z)` and its elementwise derivative `df(z, a)`, both shaped like z."""
+    """An activation: `f(z)` and its elementwise derivative `df(z, a)`, both shaped like z, and how to show it."""
 
     name: str
-    label: str
+    label: str                          #: what the sidebar and the figures call it
+    symbol: str                         #: TeX of the function's name, as in a = σ(z)
+    tex: str                            #: TeX of f(z)
+    tex_df: str                         #: TeX of f′(z)
     f: Callable[[Array], Array]
     df: Callable[[Array, Array], Array]
-    latex: str
+    hidden: bool = True                 #: usable in hidden layers (softmax is an output only)
+    output_range: tuple[float, float] = (-np.inf, np.inf)   #: the values a = f(z) can take
+    kinked: bool = False                #: f′ jumps at z = 0 (finite differences must stay away from it)
 
 
 def sigmoid(z: Array) -> Array:
@@ -33,69 +39,37 @@ def sigmoid(z: Array) -> Array:
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-def _d_sigmoid(z: Array, a: Array) -> Array:
-    return a * (1.0 - a)
-
-
-def _tanh(z: Array) -> Array:
-    return np.tanh(z)
-
-
-def _d_tanh(z: Array, a: Array) -> Array:
-    return 1.0 - a * a
-
-
-def _relu(z: Array) -> Array:
-    return np.maximum(z, 0.0)
-
-
-def _d_relu(z: Array, a: Array) -> Array:
-    # the derivative at exactly 0 is taken as 0 (as PyTorch does)
-    return (z > 0).astype(np.float64)
-
-
-def _leaky_relu(z: Array) -> Array:
-    return np.where(z > 0, z, LEAKY_SLOPE * z)
-
-
-def _d_leaky_relu(z: Array, a: Array) -> Array:
-    return np.where(z > 0, 1.0, LEAKY_SLOPE)
-
-
-def _linear(z: Array) -> Array:
-    return z
-
-
-def _d_linear(z: Array, a: Array) -> Array:
-    return np.ones_like(z)
-
-
 def softmax(z: Array) -> Array:
     """Softmax over the last axis of z (…, K) → (…, K); max-shifted so it never overflows."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _d_softmax(z: Array, a: Array) -> Array:
-    # softmax only appears fused with cross-entropy, whose δ_L = a − y is computed directly;
-    # the elementwise "derivative" is never used for a Jacobian product.
+def _softmax_df(z: Array, a: Array) -> Array:
+    # softmax only appears fused with cross-entropy, whose δ_L = a − t is computed directly (losses.py)
     raise ValueError("softmax is only supported as the output of softmax_ce (fused, stable δ)")
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("sigmoid", "Sigmoid", sigmoid, _d_sigmoid, r"\sigma(z)=\frac{1}{1+e^{-z}}"),
-        Activation("tanh", "Tanh", _tanh, _d_tanh, r"\tanh(z)"),
-        Activation("relu", "ReLU", _relu, _d_relu, r"\max(0,z)"),
-        Activation("leaky_relu", "Leaky ReLU", _leaky_relu, _d_leaky_relu, r"\max(0.01z,\,z)"),
-        Activation("linear", "Linear", _linear, _d_linear, r"z"),
-        Activation("softmax", "Softmax", softmax, _d_softmax, r"\frac{e^{z_k}}{\sum_j e^{z_j}}"),
-    )
-}
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
+    Activation("sigmoid", "Sigmoid", r"\sigma", r"\frac{1}{1+e^{-z}}", r"\sigma(z)\,(1-\sigma(z))",
+               sigmoid, lambda z, a: a * (1.0 - a), output_range=(0.0, 1.0)),
+    Activation("tanh", "Tanh", r"\tanh", r"\tanh z", r"1-\tanh^2 z",
+               np.tanh, lambda z, a: 1.0 - a * a, output_range=(-1.0, 1.0)),
+    # the derivative at exactly 0 is taken as 0, as PyTorch does
+    Activation("relu", "ReLU", r"\mathrm{ReLU}", r"\max(0,z)", r"[z>0]",
+               lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64), output_range=(0.0, np.inf),
+               kinked=True),
+    Activation("leaky_relu", "Leaky ReLU", r"\mathrm{LReLU}", rf"\max({LEAKY_SLOPE:g}z,\,z)",
+               rf"1\ \text{{if }}z>0\text{{, else }}{LEAKY_SLOPE:g}",
+               lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
+               kinked=True),
+    Activation("linear", "Linear", r"\mathrm{id}", "z", "1", lambda z: z, lambda z, a: np.ones_like(z)),
+    Activation("softmax", "Softmax", r"\mathrm{softmax}", r"\frac{e^{z_k}}{\sum_j e^{z_j}}",
+               r"\text{(fused with cross-entropy)}", softmax, _softmax_df, hidden=False, output_range=(0.0, 1.0)),
+)}
 
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+#: names usable in hidden layers, in display order
+HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
 
 
 def get_activation(name: str) -> Activation:

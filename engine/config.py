@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .activations import HIDDEN_ACTIVATIONS
+from . import limits
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .data import DATASETS
-from .initializers import INITS
+from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .optim import OPTIMIZERS, SCHEDULES
+from .optim import OPTIMIZER_RULES, SCHEDULES
 
 BATCH_MODES = {"full": "Full batch", "mini": "Mini-batch", "sgd": "SGD (one sample)"}
 
@@ -37,7 +38,7 @@ class Config:
     init: str = "xavier_uniform"
     init_scale: float = 1.0
     seed: int = 1
-    lr: float = 0.3
+    lr: float = 0.3               #: the default experiment trains without a single loss rise (bench/default_lr.py)
     schedule: str = "constant"
     decay: float = 0.5
     step_size: int = 100
@@ -72,11 +73,9 @@ class Config:
         names = {f.name: f for f in dataclasses.fields(cls)}
         unknown = set(d) - set(names)
         if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
-        kwargs = {}
-        for key, value in d.items():
-            default = getattr(cls, key) if key != "hidden" else ()
-            kwargs[key] = _coerce(key, value, default)
+            shown = sorted(str(k)[:40] + ("…" if len(str(k)) > 40 else "") for k in unknown)
+            raise ValueError(f"unknown setting(s): {', '.join(shown[:5])}{' …' if len(shown) > 5 else ''}")
+        kwargs = {key: _coerce(key, value, getattr(cls, key) if key != "hidden" else ()) for key, value in d.items()}
         cfg = cls(**kwargs)
         cfg.validate()
         return cfg
@@ -100,6 +99,8 @@ def _coerce(key: str, value, default):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool)
                                                            for v in value):
             raise ValueError("hidden must be a list of whole numbers")
+        if len(value) > limits.HIDDEN_LAYERS.hi:   # refused before anything iterates over it
+            raise ValueError(limits.HIDDEN_LAYERS.problem(len(value)))
         return tuple(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
@@ -112,7 +113,10 @@ def _coerce(key: str, value, default):
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{key} must be a number")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"{key} is far too large") from None
     if not isinstance(value, str):
         raise ValueError(f"{key} must be text")
     return value
@@ -122,17 +126,17 @@ def config_problems(cfg: Config) -> list[str]:
     """Return a list of plain-language problems with cfg (empty when it is valid)."""
     p = []
     choices = {
-        "dataset": DATASETS, "activation": HIDDEN_ACTIVATIONS, "init": INITS, "optimizer": OPTIMIZERS,
+        "dataset": DATASETS, "activation": HIDDEN_ACTIVATIONS, "init": INITIALIZERS, "optimizer": OPTIMIZER_RULES,
         "schedule": SCHEDULES, "batch_mode": BATCH_MODES,
-        "loss": (*LOSSES, "auto"), "output": (*HIDDEN_ACTIVATIONS, "softmax", "auto"),
+        "loss": (*LOSSES, "auto"), "output": (*ACTIVATIONS, "auto"),
     }
     for key, allowed in choices.items():
         if getattr(cfg, key) not in allowed:
             p.append(f"{key} must be one of {', '.join(allowed)}")
     finite_ranges = {
-        "n_samples": (4, 100_000), "noise": (0.0, 2.0), "test_ratio": (0.0, 0.9), "init_scale": (0.0, 100.0),
+        "n_samples": (4, limits.ROWS.hi), "noise": (0.0, 2.0), "test_ratio": (0.0, 0.9), "init_scale": (0.0, 100.0),
         "lr": (1e-8, 1e4), "decay": (0.0, 10.0), "step_size": (1, 10**7), "momentum": (0.0, 0.9999),
-        "beta1": (0.0, 0.9999), "beta2": (0.0, 0.999999), "eps": (1e-12, 1.0), "batch_size": (1, 100_000),
+        "beta1": (0.0, 0.9999), "beta2": (0.0, 0.999999), "eps": (1e-12, 1.0), "batch_size": (1, limits.ROWS.hi),
         "l1": (0.0, 10.0), "l2": (0.0, 10.0), "clip_norm": (0.0, 1e6), "clip_value": (0.0, 1e6),
         "seed": (0, 2**31 - 1), "data_seed": (0, 2**31 - 1),
     }
@@ -140,6 +144,7 @@ def config_problems(cfg: Config) -> list[str]:
         v = getattr(cfg, key)
         if not (lo <= v <= hi):  # also false for NaN
             p.append(f"{key} must be between {lo:g} and {hi:g} (got {v!r})")
-    if len(cfg.hidden) > 12 or any(not 1 <= h <= 256 for h in cfg.hidden):
-        p.append("hidden must be at most 12 layers of 1 to 256 neurons")
+    p += [m for m in [limits.HIDDEN_LAYERS.problem(len(cfg.hidden))] if m]
+    p += [m for l, h in enumerate(cfg.hidden[:limits.HIDDEN_LAYERS.hi], start=1)
+          if (m := limits.WIDTH.problem(h, f"in hidden layer {l}"))]
     return p

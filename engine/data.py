@@ -165,6 +165,12 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0) -> 
     return _GENERATORS[name](rng, n, noise)
 
 
+def dataset_shape(name: str) -> tuple[int, int]:
+    """Return (inputs, outputs) of the built-in dataset `name`, from a tiny sample of it."""
+    probe = make_dataset(name, 4, 0.0, 0)
+    return probe.X.shape[1], probe.y.shape[1]
+
+
 @dataclass(frozen=True, eq=False)
 class Split:
     """Train/test arrays (inputs possibly standardised with the training set's mean and std)."""

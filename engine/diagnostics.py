@@ -67,7 +67,7 @@ def trainer_snapshot(trainer: Trainer) -> GradientSnapshot:
 def mean_abs_delta(deltas: Sequence[Array]) -> Array:
     """Return mean |δ| over samples and units for each layer, shape (L,)."""
     with np.errstate(all="ignore"):
-        return mean_abs(list(deltas))
+        return np.array(mean_abs(list(deltas)))
 
 
 def per_element_norm(grads_W: Sequence[Array]) -> Array:
@@ -159,13 +159,6 @@ def grad_rms_over_time(trainer: Trainer, now: GradientSnapshot | None = None) ->
     now = now or trainer_snapshot(trainer)
     rows = np.vstack([past, now.grad_W_rms[None, :]])
     return np.arange(rows.shape[0]), rows
-
-
-def init_delta_ratio(config: Config, seeds: Sequence[int]) -> float:
-    """Return the first/last hidden-layer ratio of mean |δ| at initialisation, averaged over weight seeds."""
-    ratios = [first_last_ratio(trainer_snapshot(Trainer(config.replace(seed=s))).mean_abs_delta)
-              for s in seeds]
-    return float(np.mean(ratios))
 
 
 class Comparison:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import Net, Params, backward, forward
-from .optim import regularization
+from .losses import penalty, penalty_gradients
+from .network import Net, Params, backward, data_loss, forward
 
 Array = np.ndarray
 
 
 def total_loss(net: Net, params: Params, x: Array, y: Array, l1: float = 0.0, l2: float = 0.0) -> float:
     """Return the batch loss: mean per-sample data loss + regularization penalty."""
-    zs, acts = forward(net, params, x)
-    penalty, _ = regularization([W for W, _ in params], l1, l2)
-    return float(net.loss.per_sample(zs[-1], acts[-1], y).mean()) + penalty
+    return data_loss(net, params, x, y) + penalty([W for W, _ in params], l1, l2)
 
 
 def analytic_gradients(net: Net, params: Params, x: Array, y: Array, l1: float = 0.0,
@@ -22,7 +20,7 @@ def analytic_gradients(net: Net, params: Params, x: Array, y: Array, l1: float =
     """Return [(grad_W, grad_b)] per layer of total_loss, from the backward pass."""
     zs, acts = forward(net, params, x)
     _, grads_W, grads_b = backward(net, params, zs, acts, y)
-    _, reg = regularization([W for W, _ in params], l1, l2)
+    reg = penalty_gradients([W for W, _ in params], l1, l2)
     return [(gW + r, gb) for gW, r, gb in zip(grads_W, reg, grads_b)]
 
 

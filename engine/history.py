@@ -91,6 +91,25 @@ class History:
             out[f"mean_abs_delta_{l + 1}"] = self._mean_abs_delta[: self._n, l].copy()
         return out
 
+    @classmethod
+    def from_columns(cls, n_layers: int, columns: dict[str, np.ndarray]) -> History:
+        """Return a History holding `columns` as columns() returns them (ValueError if any is missing or ragged)."""
+        names = [*SCALARS, *(f"{kind}_{l}" for l in range(1, n_layers + 1)
+                             for kind in ("grad_W_norm", "mean_abs_delta"))]
+        if set(columns) != set(names):
+            raise ValueError("the history columns don't match the network")
+        data = {k: np.asarray(columns[k], dtype=np.float64) for k in names}
+        n = data["iteration"].shape[0]
+        if any(v.shape != (n,) for v in data.values()):
+            raise ValueError("the history columns must be lists of numbers of the same length")
+        history = cls(n_layers, capacity=max(n, 1))
+        history._scalars[:n] = np.column_stack([data[k] for k in SCALARS])
+        for l in range(n_layers):
+            history._grad_W_norm[:n, l] = data[f"grad_W_norm_{l + 1}"]
+            history._mean_abs_delta[:n, l] = data[f"mean_abs_delta_{l + 1}"]
+        history._n = n
+        return history
+
     def nbytes(self) -> int:
         """Return the bytes held by the columns."""
         self._flush()

@@ -1,46 +1,64 @@
-"""Weight initialisation schemes. Weights are (n_out, n_in), biases (n_out,)."""
+"""Weight initialisation schemes. Weights are (n_out, n_in), biases (n_out,).
+
+To add a scheme, add one `Initializer(...)` to the tuple below: `draw(rng, n_in, n_out)` returns (W, b).
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 Array = np.ndarray
 
-INITS = {
-    "uniform01": "Uniform [0, 1) (classic XOR listing)",
-    "standard": "Standard U[−1/√n_in, 1/√n_in]",
-    "xavier_uniform": "Xavier/Glorot uniform",
-    "xavier_normal": "Xavier/Glorot normal",
-    "he_normal": "He normal N(0, 2/n_in)",
-    "zeros": "Zeros (shows symmetry)",
-}
+
+@dataclass(frozen=True)
+class Initializer:
+    """A scheme: its label and `draw(rng, n_in, n_out)` → (W (n_out, n_in), b (n_out,)) before scaling."""
+
+    name: str
+    label: str
+    draw: Callable[[np.random.Generator, int, int], tuple[Array, Array]]
+
+
+def _uniform01(rng, n_in, n_out):
+    # the classic listing draws biases from [0, 1) too
+    return rng.uniform(size=(n_out, n_in)), rng.uniform(size=n_out)
+
+
+def _uniform(limit: Callable[[int, int], float]):
+    def draw(rng, n_in, n_out):
+        a = limit(n_in, n_out)
+        return rng.uniform(-a, a, size=(n_out, n_in)), np.zeros(n_out)
+    return draw
+
+
+def _normal(std: Callable[[int, int], float]):
+    def draw(rng, n_in, n_out):
+        return rng.normal(0.0, std(n_in, n_out), size=(n_out, n_in)), np.zeros(n_out)
+    return draw
+
+
+INITIALIZERS: dict[str, Initializer] = {i.name: i for i in (
+    Initializer("xavier_uniform", "Xavier uniform", _uniform(lambda n_in, n_out: np.sqrt(6.0 / (n_in + n_out)))),
+    Initializer("xavier_normal", "Xavier normal", _normal(lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)))),
+    Initializer("he_normal", "He normal", _normal(lambda n_in, n_out: np.sqrt(2.0 / n_in))),
+    Initializer("standard", "Standard 1/√n", _uniform(lambda n_in, n_out: 1.0 / np.sqrt(n_in))),
+    Initializer("uniform01", "Uniform [0,1)", _uniform01),
+    Initializer("zeros", "Zeros", lambda rng, n_in, n_out: (np.zeros((n_out, n_in)), np.zeros(n_out))),
+)}
+#: name → label, for widgets (the labels come from INITIALIZERS)
+INITS = {name: i.label for name, i in INITIALIZERS.items()}
 
 
 def init_layer(rng: np.random.Generator, scheme: str, n_in: int, n_out: int,
                scale: float = 1.0) -> tuple[Array, Array]:
     """Return (W (n_out, n_in), b (n_out,)) drawn from `scheme`, weights multiplied by `scale`."""
-    if scheme == "uniform01":
-        # the classic listing draws biases from [0, 1) too
-        W = rng.uniform(size=(n_out, n_in))
-        b = rng.uniform(size=n_out)
-        return scale * W, b
-    b = np.zeros(n_out)
-    if scheme == "standard":
-        limit = 1.0 / np.sqrt(n_in)
-        W = rng.uniform(-limit, limit, size=(n_out, n_in))
-    elif scheme == "xavier_uniform":
-        limit = np.sqrt(6.0 / (n_in + n_out))
-        W = rng.uniform(-limit, limit, size=(n_out, n_in))
-    elif scheme == "xavier_normal":
-        W = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
-    elif scheme == "he_normal":
-        W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
-    elif scheme == "zeros":
-        W = np.zeros((n_out, n_in))
-    else:
-        raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(INITS)}")
+    if scheme not in INITIALIZERS:
+        raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(INITIALIZERS)}")
+    W, b = INITIALIZERS[scheme].draw(rng, n_in, n_out)
     return scale * W, b
 
 

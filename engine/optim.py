@@ -1,67 +1,82 @@
-"""Optimizers, learning-rate schedules, regularization and gradient clipping.
+r"""Optimizers, learning-rate schedules and gradient clipping.
 
-Optimizers are pure functions of (grads, state, lr) → (updates, new_state), so the optimizer
-state can be snapshotted and restored exactly. An update is what gets *added* to a parameter.
+An optimizer is an update rule for one parameter θ with gradient g: `update(g, state, lr, hyper)` returns
+(Δθ, new state), and Δθ is what gets *added* to θ. Each parameter (every W and every b) keeps its own state,
+including its own step count, as PyTorch does, so a parameter that sits out a step (frozen biases) neither
+moves nor ages. States are plain dicts of arrays and ints, never changed in place, so they snapshot exactly.
+
+To add an optimizer, add one `Optimizer(...)` to the tuple below; `hyper` names the Config fields it reads.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-Array = np.ndarray
+from .losses import penalty, penalty_gradients
 
-OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
-SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential", "inv_t": "1/t"}
+Array = np.ndarray
+State = dict
 
 
 @dataclass(frozen=True)
-class OptimizerSpec:
-    """Which optimizer and its hyper-parameters."""
+class Optimizer:
+    """An update rule: its label, its TeX, the Config hyper-parameters it reads, its state and its update."""
 
-    name: str = "sgd"
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-
-
-def init_state(spec: OptimizerSpec, params: list[Array]) -> dict:
-    """Return a fresh optimizer state for parameters shaped like `params` (a flat list)."""
-    if spec.name == "sgd":
-        return {"t": 0}
-    if spec.name == "momentum":
-        return {"t": 0, "v": [np.zeros_like(p) for p in params]}
-    if spec.name == "adam":
-        return {"t": 0, "m": [np.zeros_like(p) for p in params], "v": [np.zeros_like(p) for p in params]}
-    raise ValueError(f"unknown optimizer {spec.name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    name: str
+    label: str
+    tex: str                        #: the rule in TeX, with g = ∂L/∂θ and η the learning rate
+    hyper: tuple[str, ...]          #: names of the Config fields it reads (shown in the sidebar when chosen)
+    init: Callable[[Array], State]  #: fresh state for a parameter shaped like the argument
+    update: Callable[[Array, State, float, Mapping[str, float]], tuple[Array, State]]
 
 
-def copy_state(state: dict) -> dict:
-    """Return a deep copy of an optimizer state."""
-    return {k: ([a.copy() for a in v] if isinstance(v, list) else v) for k, v in state.items()}
+def _sgd(g: Array, state: State, lr: float, hp: Mapping[str, float]) -> tuple[Array, State]:
+    return -lr * g, state
 
 
-def optimizer_updates(spec: OptimizerSpec, grads: list[Array], state: dict,
-                      lr: float) -> tuple[list[Array], dict]:
-    """Return (updates shaped like grads, new state). Updates are added to the parameters."""
+def _momentum(g: Array, state: State, lr: float, hp: Mapping[str, float]) -> tuple[Array, State]:
+    v = hp["momentum"] * state["v"] - lr * g            # the classical heavy-ball form: v ← μv − ηg, θ ← θ + v
+    return v, {"v": v}
+
+
+def _adam(g: Array, state: State, lr: float, hp: Mapping[str, float]) -> tuple[Array, State]:
+    b1, b2 = hp["beta1"], hp["beta2"]
     t = state["t"] + 1
-    if spec.name == "sgd":
-        return [-lr * g for g in grads], {"t": t}
-    if spec.name == "momentum":
-        # v ← μ·v − η·g ; θ ← θ + v  (the classical heavy-ball form)
-        v = [spec.momentum * v0 - lr * g for v0, g in zip(state["v"], grads)]
-        return [x.copy() for x in v], {"t": t, "v": v}
-    if spec.name == "adam":
-        b1, b2 = spec.beta1, spec.beta2
-        m = [b1 * m0 + (1 - b1) * g for m0, g in zip(state["m"], grads)]
-        v = [b2 * v0 + (1 - b2) * g * g for v0, g in zip(state["v"], grads)]
-        c1, c2 = 1 - b1**t, 1 - b2**t
-        updates = [-lr * (mi / c1) / (np.sqrt(vi / c2) + spec.eps) for mi, vi in zip(m, v)]
-        return updates, {"t": t, "m": m, "v": v}
-    raise ValueError(f"unknown optimizer {spec.name!r}")
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g * g
+    step = -lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + hp["eps"])
+    return step, {"t": t, "m": m, "v": v}
+
+
+OPTIMIZER_RULES: dict[str, Optimizer] = {o.name: o for o in (
+    Optimizer("sgd", "SGD", r"\Delta\theta = -\eta\,g", (), lambda p: {}, _sgd),
+    Optimizer("momentum", "Momentum", r"v \leftarrow \mu v - \eta\,g,\quad \Delta\theta = v", ("momentum",),
+              lambda p: {"v": np.zeros_like(p)}, _momentum),
+    Optimizer("adam", "Adam",
+              r"m \leftarrow \beta_1 m + (1-\beta_1)g,\ v \leftarrow \beta_2 v + (1-\beta_2)g^2,\ "
+              r"\Delta\theta = -\eta\,\frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)}+\epsilon}",
+              ("beta1", "beta2", "eps"), lambda p: {"t": 0, "m": np.zeros_like(p), "v": np.zeros_like(p)}, _adam),
+)}
+#: name → label, for widgets (the labels come from OPTIMIZER_RULES)
+OPTIMIZERS = {name: o.label for name, o in OPTIMIZER_RULES.items()}
+SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential", "inv_t": "1/t"}
+
+
+def get_optimizer(name: str) -> Optimizer:
+    """Return the registered Optimizer called `name` (ValueError listing the valid names otherwise)."""
+    try:
+        return OPTIMIZER_RULES[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZER_RULES)}") from None
+
+
+def copy_state(states: list[State]) -> list[State]:
+    """Return a copy of per-parameter optimizer states whose arrays share nothing with the original."""
+    return [{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()} for s in states]
 
 
 def scheduled_lr(base_lr: float, schedule: str, iteration: int, decay: float = 0.5,
@@ -83,19 +98,8 @@ def scheduled_lr(base_lr: float, schedule: str, iteration: int, decay: float = 0
 
 
 def regularization(weights: list[Array], l1: float, l2: float) -> tuple[float, list[Array]]:
-    """Return (penalty, grads shaped like weights) for λ1·Σ|W| + ½λ2·ΣW² (weights only, never biases)."""
-    penalty = 0.0
-    grads = []
-    for W in weights:
-        g = np.zeros_like(W)
-        if l1:
-            penalty += l1 * float(np.abs(W).sum())
-            g += l1 * np.sign(W)
-        if l2:
-            penalty += 0.5 * l2 * float(np.einsum("ij,ij->", W, W))
-            g += l2 * W
-        grads.append(g)
-    return penalty, grads
+    """Return (penalty, grads shaped like weights) of λ1·Σ|W| + ½λ2·ΣW² (engine.losses.penalty and its gradient)."""
+    return penalty(weights, l1, l2), penalty_gradients(weights, l1, l2)
 
 
 def global_norm(arrays: list[Array]) -> float:
@@ -103,20 +107,12 @@ def global_norm(arrays: list[Array]) -> float:
     return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
 
 
-def clip_gradients(grads: list[Array], clip_norm: float | None, clip_value: float | None,
-                   raw: float | None = None) -> tuple[list[Array], float, float]:
-    """Return (clipped grads, raw global norm, clipped global norm): value clip, then norm clip.
-
-    `raw` may pass in the already computed global norm of grads.
-    """
-    if raw is None:
-        raw = global_norm(grads)
-    out = grads
+def clip_gradients(grads: list[Array], clip_norm: float, clip_value: float) -> list[Array]:
+    """Return the gradients clipped elementwise to ±clip_value, then rescaled to global norm ≤ clip_norm (0 = off)."""
     if clip_value:
-        out = [np.clip(g, -clip_value, clip_value) for g in out]
+        grads = [np.clip(g, -clip_value, clip_value) for g in grads]
     if clip_norm:
-        n = global_norm(out)
-        if n > clip_norm:
-            out = [g * (clip_norm / n) for g in out]
-    clipped = raw if out is grads else global_norm(out)
-    return out, raw, clipped
+        norm = global_norm(grads)
+        if norm > clip_norm:
+            grads = [g * (clip_norm / norm) for g in grads]
+    return grads

@@ -1,8 +1,7 @@
 """The step trace: everything one training iteration computed, as immutable plain arrays.
 
 Every page, notebook and test reads a step's numbers from a StepTrace, so they all see the same ones.
-Both records are NamedTuples: immutable like frozen dataclasses, but about ten times cheaper to build,
-which matters when a step of a small net costs tens of microseconds.
+Both records are NamedTuples: immutable, and their fields can be zipped like the parameters they mirror.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ class StepTrace(NamedTuple):
     train_loss: float         #: training-set data loss after the update
     test_loss: float          #: test-set data loss after the update (NaN without a test set)
     lr: float                 #: learning rate actually used (after the schedule)
-    grad_norm: float          #: global ‖gradient‖ before clipping
+    grad_norm: float          #: global ‖gradient‖ of the trained parameters before clipping (frozen biases left out)
     clipped_norm: float       #: global ‖gradient‖ after clipping (== grad_norm when not clipped)
     status: str = "ok"        #: "ok" | "diverged" (non-finite loss or gradient: update NOT applied)
 
@@ -62,4 +61,29 @@ class StepTrace(NamedTuple):
     def ok(self) -> bool:
         """Return True when the update was applied."""
         return self.status == "ok"
+
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes of the distinct arrays this trace holds (a budget for keeping traces, e.g. Play)."""
+        return unique_nbytes([self.batch_index, self.x, self.y, *(x for layer in self.layers for x in layer)])
+
+    @property
+    def full_grad_norm(self) -> float:
+        """Return the global ‖gradient‖ over every W and b, frozen biases included (before clipping)."""
+        return float(np.sqrt(sum(np.vdot(g, g) for lt in self.layers for g in (lt.grad_W, lt.grad_b))))
+
+
+def unique_nbytes(arrays) -> int:
+    """Return the bytes of the distinct buffers behind arrays (views count their base once)."""
+    bases = {}
+    for a in arrays:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        bases[id(a)] = a.nbytes
+    return sum(bases.values())
+
+
+def sample_or_mean(values: Array, sample: int | None) -> Array:
+    """Return row `sample` of per-sample values (B, ...) — clamped to the batch — or their batch mean when None."""
+    return values.mean(axis=0) if sample is None else values[min(sample, values.shape[0] - 1)]
 

@@ -1,7 +1,13 @@
-"""The Trainer: one experiment's state, stepped one iteration at a time, rewindable exactly."""
+"""The Trainer: one experiment's state, stepped one iteration at a time, rewindable exactly.
+
+One step is the story told by `Trainer.step`: pick the batch → forward and backward (engine/network.py) →
+penalty, frozen biases and clipping → the optimizer's update (engine/optim.py) → check, apply and record.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Callable
@@ -10,62 +16,76 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import limits
 from .config import LIVE_FIELDS, Config
 from .data import Dataset, Split, make_dataset, split_dataset
 from .history import History
 from .initializers import init_params
-from .network import Net, Params, backward, batch_loss, forward, mean_abs, params_vector, predict
-from .optim import (
-    OptimizerSpec,
-    clip_gradients,
-    copy_state,
-    global_norm,
-    init_state,
-    optimizer_updates,
-    regularization,
-    scheduled_lr,
-)
-from .trace import LayerTrace, StepTrace
+from .losses import labels_problem, penalty, penalty_gradients, resolve_loss
+from .network import Net, Params, backward, forward, mean_abs, mean_loss, params_vector, predict
+from .optim import clip_gradients, copy_state, get_optimizer, global_norm, scheduled_lr
+from .trace import LayerTrace, StepTrace, unique_nbytes
 
 Array = np.ndarray
 
-_new_tuple = tuple.__new__
-_add_reduce = np.add.reduce  # the ufunc itself: ndarray.sum's Python wrapper costs more than a small sum
-
-TRACE_MEMORY_BUDGET = 8 * 2**20   # bytes of full traces kept in the ring buffer
-MAX_TRACES = 8   # the newest traces stay inspectable; older ones come back exactly through rewind()
+# kept under their old names for callers that import them from here
+TRACE_MEMORY_BUDGET = limits.TRACE_MEMORY_BUDGET
+SNAPSHOT_MEMORY_BUDGET = limits.SNAPSHOT_MEMORY_BUDGET
+MAX_TRACES = limits.MAX_TRACES
 SNAPSHOT_EVERY = 10
 MAX_SNAPSHOTS = 400
-SNAPSHOT_MEMORY_BUDGET = 8 * 2**20  # bytes of parameter snapshots kept for rewind
 
 
-def resolve_loss(cfg: Config, task: str) -> tuple[str, str]:
-    """Return (loss, output activation) for cfg, filling in "auto" to fit the task."""
-    loss = cfg.loss
-    if loss == "auto":
-        loss = {"binary": "bce", "multiclass": "softmax_ce"}.get(task, "mse")
-    output = cfg.output
-    if output == "auto":
-        fused = {"bce": "sigmoid", "softmax_ce": "softmax"}
-        output = fused.get(loss) or ("linear" if task == "regression" else "sigmoid")
-    return loss, output
+class _Batch(NamedTuple):
+    """The rows of one step and where they sit in the schedule."""
+
+    index: Array             #: (B,) row indices into the training set
+    x: Array                 #: (B, n_in)
+    y: Array                 #: (B, n_out)
+    epoch: int               #: 1-based epoch of this batch
+    number: int              #: 1-based batch number within the epoch
+    new_order: Array | None  #: the epoch's fresh shuffle when this batch starts one (None: no new shuffle)
+    rng_after: dict | None   #: the generator's state after drawing new_order
 
 
-def labels_problem(ds: Dataset, loss: str, output: str) -> str | None:
-    """Return why the dataset's targets don't fit the loss/output, or None when they do."""
-    y = ds.y
-    if loss == "bce" and (y.shape[1] != 1 or not np.isin(y, (0.0, 1.0)).all()):
-        return "binary cross-entropy needs one target column of 0/1 labels"
-    if loss == "softmax_ce" and ds.task != "multiclass":
-        return "softmax cross-entropy needs class labels (two or more classes)"
-    if output == "sigmoid" and loss in ("half_sse", "mse") and ((y < 0) | (y > 1)).any():
-        return "a sigmoid output can only reach targets between 0 and 1"
-    return None
+class _Pass(NamedTuple):
+    """Forward and backward on the batch, at the weights before the update."""
+
+    zs: list[Array]
+    acts: list[Array]
+    deltas: list[Array]
+    grads_W: list[Array]     #: ∂(data loss)/∂W per layer
+    grads_b: list[Array]     #: ∂(data loss)/∂b per layer
+    loss: float              #: batch data loss
+
+
+class _Gradient(NamedTuple):
+    """What the optimizer is given: the gradient of the trained parameters, penalty added, clipped."""
+
+    grads_W: list[Array]     #: ∂(data loss + penalty)/∂W per layer
+    W: list[Array]           #: what the optimizer gets for each W: grads_W after clipping
+    b: list[Array | None]    #: what it gets for each b after clipping (None while biases are frozen)
+    W_norms: list[float]     #: ‖∂L/∂W‖ per layer (for the history)
+    reg_loss: float
+    norm: float              #: global norm of the trained gradient before clipping
+    clipped_norm: float
+
+
+class _Update(NamedTuple):
+    """What the optimizer adds to each parameter, and the state it leaves."""
+
+    W: list[Array]
+    b: list[Array]
+    params: Params           #: W + ΔW, b + Δb
+    opt_state: list[dict]
+    lr: float
 
 
 class _Evaluation(NamedTuple):
-    zs_train: list
-    acts_train: list
+    """The weights' forward pass on the training rows, and the losses and accuracies of both sets."""
+
+    zs: list[Array] | None      #: training rows' z per layer (full batch only, else None)
+    acts: list[Array] | None    #: training rows' activations, x first (full batch only)
     train_loss: float
     test_loss: float
     train_acc: float
@@ -73,17 +93,23 @@ class _Evaluation(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Snapshot:
+class Snapshot:
+    """Everything needed to continue training exactly from one iteration."""
+
     iteration: int
     config: Config
-    params: tuple
-    opt_state: dict
-    rng_state_before_perm: dict
-    has_perm: bool
-    cursor: int
+    params: tuple                #: ((W, b), …) copies
+    opt_state: list              #: one state dict per parameter W1, b1, W2, b2, …
+    rng_state_before_perm: dict  #: the batch generator's state before the current epoch's shuffle
+    has_perm: bool               #: whether the current epoch has a shuffle (mini-batch and SGD)
+    cursor: int                  #: rows of the current epoch already used
     epoch: int
     batch_in_epoch: int
-    pinned: bool  # taken at a settings change: replay must never cross it, so it is never thinned
+    pinned: bool                 #: taken at a settings change: replay never crosses it, so it is never thinned
+
+    def nbytes(self) -> int:
+        """Return the bytes of its arrays (weights and optimizer state)."""
+        return unique_nbytes([*(x for pair in self.params for x in pair), *_state_arrays(self.opt_state)])
 
 
 class Trainer:
@@ -98,40 +124,32 @@ class Trainer:
         self.custom_params = params is not None     #: initial weights came from the caller
         self.dataset = dataset if dataset is not None else make_dataset(
             cfg.dataset, cfg.n_samples, cfg.noise, cfg.data_seed)
+        self.sizes = (self.dataset.X.shape[1], *cfg.hidden, self.dataset.y.shape[1])
+        self._check_size()
         self.split: Split = split_dataset(self.dataset, cfg.test_ratio, cfg.data_seed, cfg.standardize)
         self.n_train: int = self.split.X_train.shape[0]  #: number of training samples (fixed for a Trainer)
-        self.loss_name, self.output_name = resolve_loss(cfg, self.dataset.task)
-        problem = labels_problem(self.dataset, self.loss_name, self.output_name)
+        self.loss_name, self.output_name = resolve_loss(cfg.loss, cfg.output, self.dataset.task)
+        problem = labels_problem(self.dataset.y, self.dataset.task, self.loss_name, self.output_name)
         if problem:
             raise ValueError(problem)
         self.net = Net.build(cfg.activation, self.output_name, self.loss_name)
-        self.sizes = (self.dataset.X.shape[1], *cfg.hidden, self.dataset.y.shape[1])
         if params is None:
             params = init_params(np.random.default_rng([cfg.seed, 1]), cfg.init, self.sizes, cfg.init_scale)
         self._check_params(params)
         self.params: Params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
                                for W, b in params]
-        self._opt_spec = _opt_spec(cfg)
-        self.opt_state = init_state(self._opt_spec, self._flat(self.params))
-        self._rng = np.random.default_rng([cfg.seed, 2])
-        self._perm: Array | None = None
-        self._rng_before_perm = self._rng.bit_generator.state
-        self._cursor = self.n_train  # forces a new epoch on the first step
-        self.epoch = 0
-        self.batch_in_epoch = 0
-        self.iteration = 0
+        self.opt_state = self._fresh_opt_state()
+        self._start_schedule(np.random.default_rng([cfg.seed, 2]))
         self.history = History(len(self.params))
         self.traces: deque[StepTrace] = deque(maxlen=self._trace_capacity())
         self.diverged: StepTrace | None = None
-        # train and test rows stacked, so one forward pass evaluates both after every update
-        self._eval_X = np.vstack([self.split.X_train, self.split.X_test])
-        self._eval_y = np.vstack([self.split.y_train, self.split.y_test])
-        self._eval: _Evaluation | None = None  # evaluation of the current params
-        self._eval_label = (self._eval_y.argmax(axis=1) if self.dataset.task == "multiclass"
-                            else self._eval_y[:, 0] >= 0.5)
-        self._eval_per_sample = self.net.loss.per_sample_for(self._eval_y)
+        self._eval: _Evaluation | None = None  # evaluation of the current params, computed when first needed
+        # training rows then test rows, evaluated together after every update
+        self._all_X = np.vstack([self.split.X_train, self.split.X_test])
+        self._all_y = np.vstack([self.split.y_train, self.split.y_test])
+        self._labels = self._class_labels(self._all_y)
         self._all_rows = np.arange(self.n_train)
-        self._snapshots: list[_Snapshot] = []
+        self._snapshots: list[Snapshot] = []
         self._snapshot_every = SNAPSHOT_EVERY
         self._take_snapshot(pinned=True)
 
@@ -149,17 +167,17 @@ class Trainer:
     @property
     def batches_per_epoch(self) -> int:
         """Return ceil(N / B), the iterations in one epoch."""
-        # cached per Config object (configs are immutable): step() asks every iteration
-        cached = self.__dict__.get("_batches_per_epoch")
-        if cached is None or cached[0] is not self.config:
-            cached = (self.config, math.ceil(self.n_train / self.batch_size))
-            self._batches_per_epoch = cached
-        return cached[1]
+        return math.ceil(self.n_train / self.batch_size)
 
     @property
     def initial_params(self) -> list[tuple[Array, Array]]:
         """Return a copy of the parameters at iteration 0 [(W (n_out, n_in), b (n_out,))]."""
         return [(W.copy(), b.copy()) for W, b in self._snapshots[0].params]
+
+    @property
+    def snapshots(self) -> tuple[Snapshot, ...]:
+        """Return the stored snapshots, oldest first (the first is iteration 0)."""
+        return tuple(self._snapshots)
 
     def params_at(self, iteration: int) -> list[tuple[Array, Array]]:
         """Return a copy of the parameters after `iteration` steps, without changing this trainer."""
@@ -193,10 +211,8 @@ class Trainer:
 
     def _scratch(self) -> Trainer:
         """Return a throwaway copy that can step without touching this trainer's state."""
-        scratch = Trainer.__new__(Trainer)
-        scratch.__dict__.update(self.__dict__)
-        scratch._rng = np.random.default_rng()
-        scratch._rng.bit_generator.state = self._rng.bit_generator.state
+        scratch = copy.copy(self)   # shallow: a step replaces params, state and counters, never mutates them
+        scratch._rng = copy.deepcopy(self._rng)
         scratch.history = History(self.n_layers)
         scratch.traces = deque(maxlen=1)
         scratch._snapshots = list(self._snapshots)
@@ -221,6 +237,11 @@ class Trainer:
         """Return the trace of the latest applied step (None before the first)."""
         return self.traces[-1] if self.traces else None
 
+    def _check_size(self) -> None:
+        problems = limits.network_problems(self.sizes[0], tuple(self.config.hidden), self.sizes[-1], self.dataset.n)
+        if problems:
+            raise ValueError(problems[0])
+
     def _check_params(self, params: Params) -> None:
         if len(params) != len(self.sizes) - 1:
             raise ValueError(f"expected {len(self.sizes) - 1} layers of weights, got {len(params)}")
@@ -231,42 +252,65 @@ class Trainer:
                 raise ValueError(f"layer {l}: weights must be finite numbers")
 
     def _trace_capacity(self) -> int:
-        n = self.n_train if self.config.batch_mode == "full" else self.batch_size
-        per_trace = sum(3 * n * w * 8 + 4 * w * (k + 1) * 8 for k, w in zip(self.sizes[:-1], self.sizes[1:]))
-        return int(max(2, min(MAX_TRACES, TRACE_MEMORY_BUDGET // max(per_trace, 1))))
+        """Return how many traces fit the trace budget (at least the newest one)."""
+        rows = self.n_train if self.config.batch_mode == "full" else self.batch_size
+        per_layer = [3 * rows * n_out + 3 * n_out * (n_in + 1) for n_in, n_out in zip(self.sizes, self.sizes[1:])]
+        per_trace = 8 * (sum(per_layer) + rows * (self.sizes[0] + self.sizes[-1]))
+        return int(max(1, min(MAX_TRACES, TRACE_MEMORY_BUDGET // per_trace)))
 
-    @staticmethod
-    def _flat(pairs) -> list[Array]:
-        return [x for pair in pairs for x in pair]
+    def _class_labels(self, y: Array) -> Array | None:
+        """Return the class of each row of targets y (None for regression)."""
+        if self.dataset.task == "multiclass":
+            return y.argmax(axis=1)
+        return y[:, 0] >= 0.5 if self.dataset.task == "binary" else None
+
+    # ---- the optimizer ---------------------------------------------------------------------
+    @property
+    def _optimizer_key(self) -> tuple:
+        """Return the optimizer and the values of the hyper-parameters it reads (a change restarts its state)."""
+        return (self.config.optimizer, *(getattr(self.config, h) for h in get_optimizer(self.config.optimizer).hyper))
+
+    def _fresh_opt_state(self) -> list[dict]:
+        """Return a fresh state for every parameter W1, b1, W2, b2, …"""
+        init = get_optimizer(self.config.optimizer).init
+        return [init(p) for pair in self.params for p in pair]
 
     # ---- the batch schedule ------------------------------------------------------------------
-    def _next_batch(self) -> tuple[Array, int, int, bool]:
-        """Return (indices, epoch, batch_in_epoch, starts_new_epoch) of the next batch, without moving."""
-        new_epoch = self._cursor >= self.n_train
+    def _start_schedule(self, rng: np.random.Generator) -> None:
+        """Put the schedule before the first batch of the first epoch, drawing shuffles from rng."""
+        self._rng = rng
+        self._perm: Array | None = None
+        self._rng_before_perm = rng.bit_generator.state
+        self._cursor = self.n_train  # forces a new epoch on the first step
+        self.epoch = self.batch_in_epoch = self.iteration = 0
+
+    def _next_batch(self) -> _Batch:
+        """Return the next batch without moving the schedule (a diverged step must not move it)."""
+        starts_epoch = self._cursor >= self.n_train
+        epoch = self.epoch + 1 if starts_epoch else self.epoch
+        number = 1 if starts_epoch else self.batch_in_epoch + 1
         if self.config.batch_mode == "full":
-            return self._all_rows, self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, \
-                new_epoch
-        start = 0 if new_epoch else self._cursor
-        perm = self._peek_perm() if new_epoch else self._perm
-        idx = perm[start:start + self.batch_size]
-        return idx, self.epoch + new_epoch, 1 if new_epoch else self.batch_in_epoch + 1, new_epoch
+            # the whole training set in its order: full batch needs no shuffle and never draws one
+            return _Batch(self._all_rows, self.split.X_train, self.split.y_train, epoch, number, None, None)
+        order, rng_after = self._perm, None
+        if starts_epoch:
+            rng = copy.deepcopy(self._rng)
+            order, rng_after = rng.permutation(self.n_train), rng.bit_generator.state
+        start = 0 if starts_epoch else self._cursor
+        idx = order[start:start + self.batch_size]
+        return _Batch(idx, self.split.X_train[idx], self.split.y_train[idx], epoch, number,
+                      order if starts_epoch else None, rng_after)
 
-    def _peek_perm(self) -> Array:
-        rng = np.random.default_rng()
-        rng.bit_generator.state = self._rng.bit_generator.state
-        return rng.permutation(self.n_train)
-
-    def _advance_batch(self, new_epoch: bool, n_used: int) -> None:
-        if new_epoch:
-            if self.config.batch_mode != "full":
-                # full batch needs no order; a mode change pins a snapshot, so replays stay exact either way
+    def _advance(self, batch: _Batch) -> None:
+        """Move the schedule past `batch`."""
+        if batch.number == 1:
+            if batch.new_order is not None:
                 self._rng_before_perm = self._rng.bit_generator.state
-                self._perm = self._rng.permutation(self.n_train)
+                self._rng.bit_generator.state = batch.rng_after
+                self._perm = batch.new_order
             self._cursor = 0
-            self.epoch += 1
-            self.batch_in_epoch = 0
-        self._cursor += n_used
-        self.batch_in_epoch += 1
+        self._cursor += len(batch.index)
+        self.epoch, self.batch_in_epoch = batch.epoch, batch.number
 
     # ---- one iteration ------------------------------------------------------------------------
     # as a decorator np.errstate keeps no per-call object and stays thread-safe (sessions step in threads);
@@ -278,119 +322,121 @@ class Trainer:
         A non-finite loss, gradient or new weight gives a trace with status "diverged": the update is
         not applied, the weights stay as they were and the iteration counter does not move.
         """
-        cfg = self.config
-        full = cfg.batch_mode == "full"
-        # full batch: every step is a whole epoch (the common case, kept off the general schedule's path)
-        whole_epoch = full and self._cursor >= self.n_train
-        if whole_epoch:
-            idx, epoch, batch_in_epoch, new_epoch = self._all_rows, self.epoch + 1, 1, True
-        else:
-            idx, epoch, batch_in_epoch, new_epoch = self._next_batch()
-        x, y = (self.split.X_train, self.split.y_train) if full else \
-            (self.split.X_train[idx], self.split.y_train[idx])
-        t = self.iteration + 1
-        if full:
-            # full batch: the batch is the training set, already evaluated at these params
-            if self._eval is None:
+        batch = self._next_batch()
+        passed = self._forward_backward(batch)
+        gradient = self._gradient(passed)
+        update = self._update(gradient)
+        evaluation = self._evaluate(update.params) if _finite(passed, gradient, update) else None
+        if evaluation is None or not math.isfinite(evaluation.train_loss):
+            return self._diverged_trace(batch, passed, gradient, update.lr)
+        return self._apply(batch, passed, gradient, update, evaluation)
+
+    def _forward_backward(self, batch: _Batch) -> _Pass:
+        """Return the forward pass, the batch loss, δ and the data-loss gradients at the current weights."""
+        if self.config.batch_mode == "full":
+            # the batch is the training set, and the last update already evaluated it at these weights
+            if self._eval is None or self._eval.zs is None:
                 self._eval = self._evaluate(self.params)
-            zs, acts, loss = self._eval.zs_train, self._eval.acts_train, self._eval.train_loss
+            zs, acts, loss = self._eval.zs, self._eval.acts, self._eval.train_loss
         else:
-            zs, acts = forward(self.net, self.params, x)
-            loss = batch_loss(self.net, zs[-1], acts[-1], y)
-        deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, y)
+            zs, acts = forward(self.net, self.params, batch.x)
+            loss = mean_loss(self.net, zs[-1], acts[-1], batch.y)
+        deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, batch.y)
+        return _Pass(zs, acts, deltas, grads_W, grads_b, loss)
+
+    def _gradient(self, passed: _Pass) -> _Gradient:
+        """Return what the optimizer gets: ∂L/∂W plus the penalty's gradient, ∂L/∂b unless frozen, clipped."""
+        cfg = self.config
+        weights = [W for W, _ in self.params]
+        grads_W, grads_b = passed.grads_W, passed.grads_b if cfg.train_biases else []
         reg_loss = 0.0
         if cfg.l1 or cfg.l2:
-            reg_loss, reg_W = regularization([W for W, _ in self.params], cfg.l1, cfg.l2)
-            grads_W = [g + r for g, r in zip(grads_W, reg_W)]
-        if not cfg.train_biases:
-            grads_b_used = [np.zeros_like(gb) for gb in grads_b]
+            reg_loss = penalty(weights, cfg.l1, cfg.l2)
+            grads_W = [g + r for g, r in zip(grads_W, penalty_gradients(weights, cfg.l1, cfg.l2))]
+        W_norms = [global_norm([g]) for g in grads_W]
+        norm = math.sqrt(sum(n * n for n in W_norms) + sum(float(np.vdot(g, g)) for g in grads_b))
+        clipped = clip_gradients([*grads_W, *grads_b], cfg.clip_norm, cfg.clip_value)
+        clipped_norm = global_norm(clipped) if cfg.clip_norm or cfg.clip_value else norm
+        L = len(grads_W)
+        return _Gradient(grads_W, clipped[:L], clipped[L:] or [None] * L, W_norms, reg_loss, norm, clipped_norm)
+
+    def _update(self, gradient: _Gradient) -> _Update:
+        """Return the optimizer's step for every trained parameter (zero for frozen biases) and its new state."""
+        cfg = self.config
+        rule = get_optimizer(cfg.optimizer)
+        hyper = {h: getattr(cfg, h) for h in rule.hyper}
+        lr = scheduled_lr(cfg.lr, cfg.schedule, self.iteration + 1, cfg.decay, cfg.step_size)
+        state = list(self.opt_state)   # W1, b1, W2, b2, …: one state per parameter
+        steps_W, steps_b, params = [], [], []
+        for l, ((W, b), g_W, g_b) in enumerate(zip(self.params, gradient.W, gradient.b)):
+            dW, state[2 * l] = rule.update(g_W, state[2 * l], lr, hyper)
+            if g_b is None:   # a frozen bias neither moves nor ages (its optimizer state waits)
+                db = np.zeros_like(b)
+            else:
+                db, state[2 * l + 1] = rule.update(g_b, state[2 * l + 1], lr, hyper)
+            steps_W.append(dW)
+            steps_b.append(db)
+            params.append((W + dW, b + db))
+        return _Update(steps_W, steps_b, params, state, lr)
+
+    def _evaluate(self, params: Params) -> _Evaluation:
+        """Return params' losses and accuracies on both sets, and (full batch) their forward pass on the training
+        rows, which the next step's backward and trace use.
+
+        One forward pass covers the training and test rows together; the training rows' z and a are copied out,
+        so no trace holds test rows (memory_bytes counts what is really kept).
+        """
+        n, s = self.n_train, self.split
+        zs, acts = forward(self.net, params, self._all_X)
+        per_row = self.net.loss.per_sample(zs[-1], acts[-1], self._all_y)
+        correct = self._correct(acts[-1])
+        m = per_row.shape[0] - n
+        test_loss = float(per_row[n:].sum()) / m if m else math.nan
+        train_acc, test_acc = ((np.count_nonzero(correct[:n]) / n, np.count_nonzero(correct[n:]) / m if m else math.nan)
+                               if correct is not None else (math.nan, math.nan))
+        if self.config.batch_mode == "full":
+            zs, acts = [z[:n].copy() for z in zs], [s.X_train, *(a[:n].copy() for a in acts[1:])]
         else:
-            grads_b_used = grads_b
-        opt_grads = [g for pair in zip(grads_W, grads_b_used) for g in pair]
-        # squared norms per parameter, shared by the history (‖grad_W‖ per layer) and the clip (global norm)
-        squares = [float(np.vdot(g, g)) for g in opt_grads]
-        raw_norm = math.sqrt(sum(squares))
-        if cfg.clip_norm or cfg.clip_value:
-            clipped, raw_norm, clipped_norm = clip_gradients(opt_grads, cfg.clip_norm, cfg.clip_value, raw_norm)
-        else:
-            clipped, clipped_norm = opt_grads, raw_norm
-        lr = scheduled_lr(cfg.lr, cfg.schedule, t, cfg.decay, cfg.step_size)
-        updates, new_state = optimizer_updates(self._opt_spec, clipped, self.opt_state, lr)
-        updates_W, updates_b = updates[0::2], updates[1::2]
-        new_params = [(W + uW, b + ub) for (W, b), uW, ub in zip(self.params, updates_W, updates_b)]
-        finite = math.isfinite(loss) and math.isfinite(raw_norm) and math.isfinite(reg_loss)
-        if finite and raw_norm > 1e100:
-            # only astronomically large gradients can overflow a weight; skip the check otherwise
-            finite = math.isfinite(global_norm([p for pair in new_params for p in pair]))
-        evaluation = self._evaluate(new_params) if finite else None
-        # weights so large that the training loss overflows count as diverged too
-        if evaluation is None or not math.isfinite(evaluation.train_loss):
-            return self._diverged_trace(t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas,
-                                        grads_W, grads_b, loss, reg_loss, lr, raw_norm)
-        old_params, self.params = self.params, new_params
-        self.opt_state = new_state
-        if whole_epoch:
-            self._cursor, self.epoch, self.batch_in_epoch = self.n_train, epoch, 1
-        else:
-            self._advance_batch(new_epoch, len(idx))
-        self.iteration = t
+            zs = acts = None
+        return _Evaluation(zs, acts, float(per_row[:n].sum()) / n, test_loss, train_acc, test_acc)
+
+    def _correct(self, out: Array) -> Array | None:
+        """Return whether each row's output picks its class, for the training rows then the test rows (None for
+        regression)."""
+        if self._labels is None:
+            return None
+        predicted = out.argmax(axis=1) if self.dataset.task == "multiclass" else out[:, 0] >= 0.5
+        return predicted == self._labels
+
+    def _apply(self, batch: _Batch, passed: _Pass, gradient: _Gradient, update: _Update,
+               evaluation: _Evaluation) -> StepTrace:
+        """Apply the update, move the schedule, and record the step's trace and history row."""
+        used = self.params
+        self.params, self.opt_state, self._eval = update.params, update.opt_state, evaluation
+        self._advance(batch)
+        self.iteration += 1
         self.diverged = None
-        self._eval = evaluation
-        train_loss, test_loss = evaluation.train_loss, evaluation.test_loss
-        train_acc, test_acc = evaluation.train_acc, evaluation.test_acc
-        # tuple.__new__ skips the NamedTuples' Python-level __new__ (~3 µs of a small net's ~55 µs step)
-        Ws, bs = zip(*old_params)
-        layers = tuple([_new_tuple(LayerTrace, fields) for fields in
-                        zip(Ws, bs, zs, acts[1:], deltas, grads_W, grads_b, updates_W, updates_b)])
-        trace = _new_tuple(StepTrace, (t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers,
-                                       loss, reg_loss, train_loss, test_loss, lr, raw_norm, clipped_norm, "ok"))
-        self.history.append(
-            (t, epoch, loss, reg_loss, train_loss, test_loss, train_acc, test_acc, lr, raw_norm, clipped_norm),
-            [math.sqrt(q) for q in squares[::2]],
-            mean_abs(deltas).tolist())
+        layers = tuple(LayerTrace(W, b, z, a, d, gW, gb, uW, ub) for (W, b), z, a, d, gW, gb, uW, ub in zip(
+            used, passed.zs, passed.acts[1:], passed.deltas, gradient.grads_W, passed.grads_b, update.W, update.b))
+        trace = StepTrace(self.iteration, batch.epoch, batch.number, self.batches_per_epoch, batch.index, batch.x,
+                          batch.y, layers, passed.loss, gradient.reg_loss, evaluation.train_loss,
+                          evaluation.test_loss, update.lr, gradient.norm, gradient.clipped_norm)
+        self.history.append((self.iteration, batch.epoch, passed.loss, gradient.reg_loss, evaluation.train_loss,
+                             evaluation.test_loss, evaluation.train_acc, evaluation.test_acc, update.lr,
+                             gradient.norm, gradient.clipped_norm),
+                            gradient.W_norms, mean_abs(passed.deltas))
         self.traces.append(trace)
-        if t % self._snapshot_every == 0:
+        if self.iteration % self._snapshot_every == 0:
             self._take_snapshot(pinned=False)
         return trace
 
-    def _evaluate(self, params) -> _Evaluation:
-        """Forward the stacked train+test rows once; return the training rows' pass and both losses."""
-        n = self.n_train
-        zs, acts = forward(self.net, params, self._eval_X)
-        per_sample = self._eval_per_sample(zs[-1], acts[-1])
-        train_loss, test_loss = self._split_mean(per_sample)
-        correct = self._correct(acts[-1])
-        if correct is None:
-            train_acc = test_acc = math.nan
-        else:
-            m = correct.shape[0] - n
-            train_acc = np.count_nonzero(correct[:n]) / n
-            test_acc = np.count_nonzero(correct[n:]) / m if m else math.nan
-        return _new_tuple(_Evaluation, ([z[:n] for z in zs], [a[:n] for a in acts], train_loss, test_loss,
-                                        train_acc, test_acc))
-
-    def _split_mean(self, per_row: Array) -> list[float]:
-        """Return [train mean, test mean] of per-row losses of the stacked train+test rows (test NaN if none)."""
-        n, m = self.n_train, per_row.shape[0] - self.n_train
-        return [float(_add_reduce(per_row[:n])) / n, float(_add_reduce(per_row[n:])) / m if m else math.nan]
-
-    def _correct(self, out: Array) -> Array | None:
-        """Return per-row correctness (bool) of stacked train+test outputs (None for regression)."""
-        task = self.dataset.task
-        if task == "multiclass":
-            return out.argmax(axis=1) == self._eval_label
-        if task == "binary":
-            return (out[:, 0] >= 0.5) == self._eval_label
-        return None
-
-    def _diverged_trace(self, t, epoch, batch_in_epoch, idx, x, y, zs, acts, deltas, grads_W, grads_b,
-                        loss, reg_loss, lr, raw_norm) -> StepTrace:
-        layers = tuple(
-            LayerTrace(W, b, z, a, d, gW, gb, np.zeros_like(W), np.zeros_like(b))
-            for (W, b), z, a, d, gW, gb in zip(self.params, zs, acts[1:], deltas, grads_W, grads_b))
-        trace = StepTrace(t, epoch, batch_in_epoch, self.batches_per_epoch, idx, x, y, layers, loss, reg_loss,
-                          self.history.last("train_loss"), self.history.last("test_loss"), lr, raw_norm, 0.0,
-                          "diverged")
+    def _diverged_trace(self, batch: _Batch, passed: _Pass, gradient: _Gradient, lr: float) -> StepTrace:
+        """Return (and remember) the trace of a step that was not applied: zero updates, status "diverged"."""
+        layers = tuple(LayerTrace(W, b, z, a, d, gW, gb, np.zeros_like(W), np.zeros_like(b)) for (W, b), z, a, d, gW, gb
+                       in zip(self.params, passed.zs, passed.acts[1:], passed.deltas, gradient.grads_W, passed.grads_b))
+        trace = StepTrace(self.iteration + 1, batch.epoch, batch.number, self.batches_per_epoch, batch.index,
+                          batch.x, batch.y, layers, passed.loss, gradient.reg_loss, self.history.last("train_loss"),
+                          self.history.last("test_loss"), lr, gradient.norm, 0.0, "diverged")
         self.diverged = trace
         return trace
 
@@ -442,7 +488,8 @@ class Trainer:
     def update_config(self, **changes) -> None:
         """Change live settings (learning rate, optimizer, batch mode, …) keeping the weights.
 
-        Raises ValueError for a setting that needs a rebuild (see config.LIVE_FIELDS).
+        Raises ValueError for a setting that needs a rebuild (see config.LIVE_FIELDS). Changing the optimizer
+        or one of the hyper-parameters it reads restarts its state.
         """
         rebuild = set(changes) - LIVE_FIELDS
         if rebuild:
@@ -451,43 +498,28 @@ class Trainer:
         new.validate()
         if new == self.config:
             return
-        old = self.config
-        self.config = new
-        new_spec = _opt_spec(new)
-        if new_spec != self._opt_spec:
-            self._opt_spec = new_spec
-            self.opt_state = init_state(new_spec, self._flat(self.params))
-        if (new.batch_mode, new.batch_size) != (old.batch_mode, old.batch_size):
-            self.traces = deque(self.traces, maxlen=self._trace_capacity())
+        old_key, self.config = self._optimizer_key, new
+        if self._optimizer_key != old_key:
+            self.opt_state = self._fresh_opt_state()
+        self.traces = deque(self.traces, maxlen=self._trace_capacity())
         self.diverged = None
         self._take_snapshot(pinned=True)
 
-    def set_lr(self, lr: float) -> None:
-        """Change the base learning rate, keeping the weights."""
-        self.update_config(lr=lr)
-
-    def set_optimizer(self, name: str, **hyper) -> None:
-        """Switch optimizer (its state restarts), keeping the weights."""
-        self.update_config(optimizer=name, **hyper)
-
-    def set_batch_mode(self, mode: str, batch_size: int | None = None) -> None:
-        """Switch to full batch, mini-batch (of batch_size) or SGD, keeping the weights."""
-        changes = {"batch_mode": mode}
-        if batch_size is not None:
-            changes["batch_size"] = batch_size
-        self.update_config(**changes)
-
     # ---- snapshots and rewind -------------------------------------------------------------------
+    def snapshot(self, pinned: bool = False) -> Snapshot:
+        """Return a Snapshot of the current state (copies; the trainer is unchanged)."""
+        return Snapshot(self.iteration, self.config, tuple((W.copy(), b.copy()) for W, b in self.params),
+                        copy_state(self.opt_state), self._rng_before_perm, self._perm is not None,
+                        self._cursor, self.epoch, self.batch_in_epoch, pinned)
+
     def _take_snapshot(self, pinned: bool) -> None:
-        snap = _Snapshot(self.iteration, self.config, tuple((W.copy(), b.copy()) for W, b in self.params),
-                         copy_state(self.opt_state), self._rng_before_perm, self._perm is not None,
-                         self._cursor, self.epoch, self.batch_in_epoch, pinned)
+        snap = self.snapshot(pinned)
         if self._snapshots and self._snapshots[-1].iteration == self.iteration:
+            snap = dataclasses.replace(snap, pinned=pinned or self._snapshots[-1].pinned)
             self._snapshots[-1] = snap
         else:
             self._snapshots.append(snap)
-        per_snapshot = sum(W.nbytes + b.nbytes for W, b in snap.params) * (1 + len(snap.opt_state) // 2)
-        if len(self._snapshots) > min(MAX_SNAPSHOTS, max(8, SNAPSHOT_MEMORY_BUDGET // per_snapshot)):
+        if len(self._snapshots) > min(MAX_SNAPSHOTS, max(8, SNAPSHOT_MEMORY_BUDGET // max(snap.nbytes(), 1))):
             self._thin_snapshots()
 
     def _thin_snapshots(self) -> None:
@@ -496,9 +528,8 @@ class Trainer:
         self._snapshots = [s for s in self._snapshots
                            if s.pinned or s.iteration % self._snapshot_every == 0 or s is self._snapshots[-1]]
 
-    def _restore(self, snap: _Snapshot) -> None:
+    def _restore(self, snap: Snapshot) -> None:
         self.config = snap.config
-        self._opt_spec = _opt_spec(snap.config)
         self.params = [(W.copy(), b.copy()) for W, b in snap.params]
         self.opt_state = copy_state(snap.opt_state)
         self._rng.bit_generator.state = snap.rng_state_before_perm
@@ -529,15 +560,89 @@ class Trainer:
             self.step()
         return self.last_trace if iteration > 0 else None
 
+    def replay_work(self, iteration: int) -> int:
+        """Return the multiply-adds rewind(iteration) would replay (see limits.REPLAY_WORK)."""
+        start = ([s.iteration for s in self._snapshots if s.iteration < iteration] or [0])[-1]
+        return limits.replay_work(iteration - start, self.batch_size, self.sizes)
+
+    @classmethod
+    def restored(cls, dataset: Dataset | None, snapshots: list[Snapshot], history: History,
+                 snapshot_every: int = SNAPSHOT_EVERY) -> Trainer:
+        """Return a Trainer continuing exactly from the last of `snapshots` (the first is iteration 0).
+
+        `dataset` is None for a built-in dataset (made again from the config); `history` holds one row per
+        iteration up to the last snapshot. Raises ValueError when the pieces don't fit together.
+        """
+        first, last = snapshots[0], snapshots[-1]
+        if first.iteration != 0 or len(history) != last.iteration:
+            raise ValueError("the snapshots and the history don't cover the same iterations")
+        trainer = cls(first.config, dataset=dataset, params=first.params)
+        for before, snap in zip([first, *snapshots], snapshots):
+            trainer._check_snapshot(snap, before)
+        trainer._snapshots = list(snapshots)
+        trainer._snapshot_every = snapshot_every
+        trainer._restore(last)
+        trainer.traces = deque(maxlen=trainer._trace_capacity())
+        trainer.history = history
+        trainer.custom_params = True
+        return trainer
+
+    def _check_snapshot(self, snap: Snapshot, before: Snapshot) -> None:
+        """Raise ValueError unless snap can be restored into this trainer (shapes, positions, state, order)."""
+        at = f"at iteration {snap.iteration}"
+        rebuilds = [f.name for f in dataclasses.fields(Config) if f.name not in LIVE_FIELDS
+                    and getattr(snap.config, f.name) != getattr(self.config, f.name)]
+        if rebuilds or snap.iteration < before.iteration or (snap is not before and snap.iteration == before.iteration):
+            raise ValueError(f"the saved states don't belong to one network and one run ({at})")
+        self._check_params(snap.params)
+        if not (0 <= snap.cursor <= self.n_train and snap.batch_in_epoch >= 0 and snap.epoch >= 0):
+            raise ValueError(f"the batch position {at} is outside the data")
+        init = get_optimizer(snap.config.optimizer).init
+        expected = [init(np.asarray(p)) for pair in snap.params for p in pair]
+        if len(snap.opt_state) != len(expected) or not all(
+                _same_layout(s, e) for s, e in zip(snap.opt_state, expected)):
+            raise ValueError(f"the optimizer state {at} does not fit the {snap.config.optimizer} optimizer")
+        try:
+            np.random.default_rng().bit_generator.state = snap.rng_state_before_perm
+        except (TypeError, ValueError, KeyError, OverflowError):
+            raise ValueError(f"the random generator state {at} is not valid") from None
+
     def memory_bytes(self) -> int:
-        """Return an estimate of the bytes held by history, traces and snapshots."""
-        def arrays_of_trace(tr: StepTrace) -> int:
-            return tr.x.nbytes + tr.y.nbytes + sum(
-                sum(getattr(lt, f).nbytes for f in ("W", "b", "z", "a", "delta", "grad_W", "grad_b",
-                                                    "update_W", "update_b")) for lt in tr.layers)
-        snaps = sum(sum(W.nbytes + b.nbytes for W, b in s.params) for s in self._snapshots)
-        return self.history.nbytes() + sum(arrays_of_trace(t) for t in self.traces) + snaps
+        """Return the bytes of every array this trainer holds (data, weights, evaluation, traces, snapshots,
+        history), each buffer counted once however many records share it."""
+        arrays = [self.dataset.X, self.dataset.y, *vars(self.split).values(), *_state_arrays(self.opt_state)]
+        arrays += [self._all_X, self._all_y, *(x for pair in self.params for x in pair)]
+        if self._eval is not None and self._eval.zs is not None:
+            arrays += [*self._eval.zs, *self._eval.acts]
+        for trace in self.traces:
+            arrays += [trace.batch_index, trace.x, trace.y, *(x for layer in trace.layers for x in layer)]
+        for snap in self._snapshots:
+            arrays += [*(x for pair in snap.params for x in pair), *_state_arrays(snap.opt_state)]
+        return unique_nbytes(arrays) + self.history.nbytes()
 
 
-def _opt_spec(cfg: Config) -> OptimizerSpec:
-    return OptimizerSpec(cfg.optimizer, cfg.momentum, cfg.beta1, cfg.beta2, cfg.eps)
+def _finite(passed: _Pass, gradient: _Gradient, update: _Update) -> bool:
+    """Return True when the loss, the gradient and (if the gradient is astronomical) the new weights are finite."""
+    finite = math.isfinite(passed.loss) and math.isfinite(gradient.norm) and math.isfinite(gradient.reg_loss)
+    if finite and gradient.norm > 1e100:
+        # only astronomically large gradients can overflow a weight; skip the check otherwise
+        finite = math.isfinite(global_norm([p for pair in update.params for p in pair]))
+    return finite
+
+
+def _same_layout(state: dict, expected: dict) -> bool:
+    """Return True when state has the keys of expected, arrays of the same shape (finite) and whole-number counts."""
+    if not isinstance(state, dict) or set(state) != set(expected):
+        return False
+    for key, want in expected.items():
+        got = state[key]
+        if isinstance(want, np.ndarray):
+            if not (isinstance(got, np.ndarray) and got.shape == want.shape and np.isfinite(got).all()):
+                return False
+        elif not (isinstance(got, int) and not isinstance(got, bool) and got >= 0):
+            return False
+    return True
+
+
+def _state_arrays(states: list[dict]) -> list[Array]:
+    return [v for s in states for v in s.values() if isinstance(v, np.ndarray)]

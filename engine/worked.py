@@ -19,7 +19,7 @@ import numpy as np
 from .config import Config
 from .data import Dataset
 from .gradcheck import numeric_gradients
-from .network import forward
+from .network import forward, unflatten
 from .trace import StepTrace
 from .trainer import Trainer
 
@@ -219,16 +219,7 @@ def output_path(trainer: Trainer) -> tuple[Array, Array]:
     its, flat = trainer.param_path()
     outs = np.empty((len(its), trainer.sizes[-1]))
     for s, vec in enumerate(flat):
-        _, acts = forward(trainer.net, _unflatten(vec, trainer.params), trainer.split.X_train[:1])
+        _, acts = forward(trainer.net, unflatten(vec, trainer.sizes), trainer.split.X_train[:1])
         outs[s] = acts[-1][0]
     return its.astype(np.float64), outs
 
-
-def _unflatten(vec: Array, like: list[tuple[Array, Array]]) -> list[tuple[Array, Array]]:
-    out, at = [], 0
-    for W, b in like:
-        Wn = vec[at:at + W.size].reshape(W.shape)
-        at += W.size
-        out.append((Wn, vec[at:at + b.size]))
-        at += b.size
-    return out

@@ -7,7 +7,7 @@ from engine.diagnostics import COMPARE_ACTIVATIONS, Comparison, comparison_for
 from ui.controls import step_row
 from ui.play import live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
-from ui.settings import ACT_LABELS, LR_STEPS
+from ui.settings import ACT_LABELS, LR_STEPS, claim_url_keys
 from ui.viewport import column_space
 from viz import vanishing as vv
 
@@ -102,6 +102,7 @@ def live() -> None:
     st.caption(CAPTIONS[view])
 
 
+claim_url_keys("vg_")  # this page's own URL-bound widgets
 if not presenter_mode():
     st.markdown("#### Vanishing gradients — the same deep network, one copy per activation: **where does the "
                 "gradient die on its way back to the input?**")

@@ -39,10 +39,10 @@ class Lesson:
         return urlencode({**to_query({**defaults(), **chosen}), "lesson": self.number})
 
 
-XOR = {"ds": "xor", "layers": 1, "width": 2, "act": "sigmoid", "loss": "half_sse", "init": "uniform01", "lr": 1.0}
-DEEP = {"ds": "circle", "layers": 6, "width": 8, "act": "sigmoid", "init": "standard", "lr": 1.0}
-OVERFIT = {"ds": "circle", "n": 40, "noise": 0.2, "test": 0.5, "layers": 2, "width": 16, "act": "tanh", "lr": 1.0}
-SATURATED = {"ds": "gaussians", "layers": 1, "width": 4, "act": "tanh", "iscale": 10.0, "seed": 2, "lr": 1.0}
+XOR = {"ds": "xor", "hidden": "2", "act": "sigmoid", "loss": "half_sse", "init": "uniform01", "lr": 1.0}
+DEEP = {"ds": "circle", "hidden": "8-8-8-8-8-8", "act": "sigmoid", "init": "standard", "lr": 1.0}
+OVERFIT = {"ds": "circle", "n": 40, "noise": 0.2, "test": 0.5, "hidden": "16-16", "act": "tanh", "lr": 1.0}
+SATURATED = {"ds": "gaussians", "hidden": "4", "act": "tanh", "iscale": 10.0, "seed": 2, "lr": 1.0}
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(1, "The classic 2-2-2 worked example",
@@ -73,8 +73,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(6, "ReLU with a high learning rate: dead units",
            "At η = 5 a few big updates push ReLU units to negative z for every sample: they output 0, get zero "
            "gradient and never recover. At η = 0.1 almost all units stay alive.",
-           {"η = 5": {"act": "relu", "width": 8, "init": "he_normal", "lr": 5.0},
-            "η = 0.1": {"act": "relu", "width": 8, "init": "he_normal", "lr": 0.1}},
+           {"η = 5": {"act": "relu", "hidden": "8-8", "init": "he_normal", "lr": 5.0},
+            "η = 0.1": {"act": "relu", "hidden": "8-8", "init": "he_normal", "lr": 0.1}},
            steps="Step one epoch 20 times; dead units stay white (0) in every forward phase."),
     Lesson(7, "SGD vs mini-batch vs full batch on the same data",
            "Same data, same start. Full batch follows the smooth true gradient; mini-batches of 16 wobble; "
@@ -90,7 +90,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(9, "Zero initialisation: symmetry",
            "All weights start at 0, so every hidden unit computes the same thing and gets the same gradient: "
            "after any number of steps all hidden units are still identical — the net has one hidden unit.",
-           {"zeros": {"init": "zeros", "act": "sigmoid", "layers": 1, "width": 4, "ds": "xor_quadrants"}},
+           {"zeros": {"init": "zeros", "act": "sigmoid", "hidden": "4", "ds": "xor_quadrants", "lr": 1.0}},
            steps="Step ×10, then click two hidden neurons: the same numbers."),
     Lesson(10, "MSE vs cross-entropy on a saturated sigmoid output",
            "Large initial weights saturate the output on the wrong side. With MSE, δ_L = (a − t)·σ′(z) ≈ 0, so "

@@ -7,12 +7,13 @@ import dataclasses
 import streamlit as st
 
 from engine import LIVE_FIELDS, Config, Trainer
+from ui.keys import LESSON_KEY, NOTICE_KEY, PENDING_KEY, TRAINER_KEY
 from ui.settings import from_config, to_config
+from ui.sidebar import render_sidebar
+from viz.theme import Style
 
-TRAINER_KEY = "_trainer"
-NOTICE_KEY = "_trainer_notice"
-PENDING_KEY = "_pending_settings"
-LESSON_KEY = "_lesson"  # (lesson number, variant) of the open lesson
+__all__ = ["LESSON_KEY", "NOTICE_KEY", "PENDING_KEY", "TRAINER_KEY", "current_style", "current_trainer",
+           "presenter_mode", "rebuild_same", "set_trainer", "trainer_for"]
 DATA_FIELDS = frozenset({"dataset", "n_samples", "noise", "data_seed", "test_ratio", "standardize"})
 
 
@@ -66,8 +67,6 @@ def set_trainer(trainer: Trainer) -> None:
 
 def current_trainer() -> Trainer:
     """Render the shared sidebar and return the session's Trainer for its settings."""
-    from ui.sidebar import render_sidebar
-
     cfg = render_sidebar()
     return trainer_for(cfg)
 
@@ -85,8 +84,6 @@ def presenter_mode() -> bool:
     return bool(st.session_state.get("presenter", flag))
 
 
-def current_style():
+def current_style() -> Style:
     """Return the figure Style for the session (bigger everything in presenter mode)."""
-    from viz.theme import Style
-
     return Style.for_mode(presenter_mode())

@@ -1,14 +1,30 @@
 """The shared settings: one table drives the sidebar widgets, the URL check and the Config mapping.
 
-Pure Python (no Streamlit), so the URL validation is unit-tested on its own.
+Each Setting names the Config field it sets and how its widget value converts, so `to_config` and
+`from_config` are generated from the table and the widgets' defaults are Config's defaults. Labels and choices
+come from the engine's registries; ranges from engine/limits.py. Pure Python (no Streamlit), so the URL
+validation is unit-tested on its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine import BATCH_MODES, DATASETS, LOSSES, OPTIMIZERS, SCHEDULES, Config
+from engine import (
+    ACTIVATIONS,
+    BATCH_MODES,
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    INITIALIZERS,
+    LOSSES,
+    OPTIMIZER_RULES,
+    SCHEDULES,
+    Config,
+    limits,
+)
 
 LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0,
             10.0)
@@ -16,34 +32,93 @@ REG_STEPS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
 CLIP_STEPS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
 BATCH_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 SCALE_STEPS = (0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-ACT_LABELS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "linear": "Linear"}
+#: hidden activation → label (from the registry; kept under this name for the pages that import it)
+ACT_LABELS = {name: ACTIVATIONS[name].label for name in HIDDEN_ACTIVATIONS}
 LOSS_LABELS = {"auto": "Auto (fits the task)", **{k: v.label for k, v in LOSSES.items()}}
 CLIP_MODES = {"off": "Off", "norm": "By global norm", "value": "By value"}
-INIT_LABELS = {"xavier_uniform": "Xavier uniform", "xavier_normal": "Xavier normal", "he_normal": "He normal",
-               "standard": "Standard 1/√n", "uniform01": "Uniform [0,1)", "zeros": "Zeros"}
+MAX_SAMPLES_SLIDER = 2000   # the samples slider's top; engine/limits.py allows more from a file
+NO_HIDDEN = "none"
+
+
+def _hidden_text(hidden: tuple[int, ...]) -> str:
+    return "-".join(str(h) for h in hidden) or NO_HIDDEN
+
+
+def parse_hidden(raw: str) -> str:
+    """Return the canonical text ("6-4-2", or "none") of hidden widths typed as raw, or raise ValueError."""
+    text = raw.strip().replace(" ", "").replace(",", "-").replace("×", "x").lower()
+    if text in ("", "0", NO_HIDDEN):
+        return NO_HIDDEN
+    if "x" in text:   # "3x8": three layers of 8
+        count, _, width = text.partition("x")
+        text = "-".join([width] * int(count)) if _digits(count) and len(count) < 3 else "?"
+    parts = text.split("-")
+    if not all(_digits(p) and len(p) < 5 for p in parts):
+        raise ValueError("write the neurons of each hidden layer as numbers joined by dashes, e.g. 6-4-2")
+    widths = tuple(int(p) for p in parts)
+    problem = limits.HIDDEN_LAYERS.problem(len(widths)) or next(
+        (m for l, h in enumerate(widths, start=1) if (m := limits.WIDTH.problem(h, f"in hidden layer {l}"))), None)
+    if problem:
+        raise ValueError(problem)
+    return _hidden_text(widths)
+
+
+def _digits(text: str) -> bool:
+    # ASCII digits only: "²".isdigit() and "٣".isdecimal() are true, and int() then fails or surprises
+    return text.isascii() and text.isdigit()
+
+
+def _from_hidden_text(text: str) -> tuple[int, ...]:
+    return () if text == NO_HIDDEN else tuple(int(p) for p in text.split("-"))
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One sidebar widget: URL key, kind, label, allowed values and default."""
+    """One sidebar widget: URL key, kind, label, allowed values, and the Config field it sets.
+
+    `field` names the Config field; `to_fields(values)` / `from_field(cfg)` convert when a setting is not a
+    plain copy of its field (hidden widths, clipping). The default is Config's default, as the widget shows it.
+    """
 
     key: str
-    kind: str                 #: "select" | "radio" | "steps" | "int" | "float" | "check"
+    kind: str                 #: "select" | "radio" | "steps" | "int" | "float" | "check" | "text"
     label: str
-    default: object
+    field: str | None
     options: dict | tuple | None = None   #: select/radio: value → label; steps: the allowed values
     lo: float = 0
     hi: float = 0
     step: float = 1
     rebuilds: bool = True
     help: str | None = None
+    shown: Callable[[dict], bool] | None = None          #: shown only when this holds for the values so far
+    to_fields: Callable[[dict], dict] | None = None      #: widget values → Config fields (default: the field)
+    from_field: Callable[[Config], object] | None = None  #: Config → widget value (default: the field)
+
+    @property
+    def default(self):
+        """Return the widget value of Config's default."""
+        return self.value_for(Config())
+
+    def value_for(self, cfg: Config):
+        """Return the widget value closest to cfg's (a loaded experiment may hold values the widget can't show)."""
+        return self.nearest(self.from_field(cfg) if self.from_field else getattr(cfg, self.field))
+
+    def fields(self, values: dict) -> dict:
+        """Return the Config fields this setting sets, from the widget values."""
+        if self.to_fields:
+            return self.to_fields(values)
+        cast = {"int": int, "float": float, "steps": float, "check": bool}.get(self.kind, lambda v: v)
+        value = values[self.key]
+        return {self.field: int(value) if self.field in _INT_FIELDS else cast(value)}
 
     def nearest(self, value):
-        """Return the widget value closest to value (a loaded experiment may hold values the widget can't show)."""
+        """Return the widget value closest to value."""
         if self.kind in ("select", "radio"):
-            return value if value in self.options else self.default
+            return value if value in self.options else next(iter(self.options))
         if self.kind == "check":
             return bool(value)
+        if self.kind == "text":
+            return value
         if self.kind == "steps":
             return min(self.options, key=lambda o: abs(math.log10(max(o, 1e-12)) - math.log10(max(value, 1e-12))))
         clamped = min(max(value, self.lo), self.hi)
@@ -56,6 +131,8 @@ class Setting:
             return str(self.options[value])
         if self.kind == "check":
             return "true" if value else "false"
+        if self.kind == "text":
+            return str(value)
         if self.kind == "steps":
             return "off" if value == 0 else f"{value:g}"
         return str(int(value)) if self.kind == "int" else f"{float(value):g}"
@@ -72,14 +149,11 @@ class Setting:
             if raw.lower() not in ("true", "false"):
                 raise ValueError("must be true or false")
             return raw.lower() == "true"
+        if self.kind == "text":
+            return parse_hidden(raw)
         if self.kind == "steps" and raw == "off" and 0 in self.options:
             return 0.0
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError("not a number") from None
-        if not math.isfinite(value):
-            raise ValueError("not a finite number")
+        value = _number(raw)
         if self.kind == "steps":
             match = [v for v in self.options if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12)]
             if not match:
@@ -94,70 +168,144 @@ class Setting:
         return value
 
 
+def _number(raw: str) -> float:
+    if len(raw) > 30:   # never hand Python a 5000-digit number to convert
+        raise ValueError("not a number")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+_INT_FIELDS = {f.name for f in dataclasses.fields(Config) if f.type in ("int", int)}
+
+
+def _uses(hyper: str) -> Callable[[dict], bool]:
+    """Return a test: does the chosen optimizer read this hyper-parameter? (from the optimizer registry)"""
+    return lambda v: hyper in OPTIMIZER_RULES[v["opt"]].hyper
+
+
+def _clip_fields(v: dict) -> dict:
+    at = float(v.get("clipat", 1.0))
+    return {"clip_norm": at if v["clip"] == "norm" else 0.0, "clip_value": at if v["clip"] == "value" else 0.0}
+
+
+def _scheduled(v: dict) -> bool:
+    return v["sched"] != "constant"
+
+
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ds", "select", "Dataset", "circle", DATASETS),
-    Setting("noise", "float", "Noise", 0.1, lo=0.0, hi=0.5, step=0.05),
-    Setting("n", "int", "Samples N", 200, lo=20, hi=1000, step=10),
-    Setting("test", "float", "Test fraction", 0.2, lo=0.0, hi=0.5, step=0.05),
-    Setting("dseed", "int", "Data seed", 0, lo=0, hi=9999),
-    Setting("layers", "int", "Hidden layers", 2, lo=0, hi=6),
-    Setting("width", "int", "Neurons per hidden layer", 4, lo=1, hi=16),
-    Setting("act", "select", "Hidden activation", "tanh", ACT_LABELS),
-    Setting("loss", "select", "Loss", "auto", LOSS_LABELS),
-    Setting("init", "select", "Initialisation", "xavier_uniform", INIT_LABELS),
-    Setting("iscale", "steps", "Initial weight scale ×", 1.0, SCALE_STEPS),
-    Setting("seed", "int", "Weight seed", 1, lo=0, hi=9999),
-    Setting("lr", "steps", "Learning rate η", 1.0, LR_STEPS, rebuilds=False),
-    Setting("sched", "select", "Schedule", "constant", SCHEDULES, rebuilds=False),
-    Setting("decay", "float", "Decay γ", 0.5, lo=0.05, hi=1.0, step=0.05, rebuilds=False),
-    Setting("every", "int", "Decay every (iterations)", 100, lo=10, hi=1000, step=10, rebuilds=False),
-    Setting("opt", "select", "Optimizer", "sgd", OPTIMIZERS, rebuilds=False),
-    Setting("mom", "float", "Momentum μ", 0.9, lo=0.0, hi=0.99, step=0.01, rebuilds=False),
-    Setting("beta1", "steps", "Adam β₁", 0.9, (0.0, 0.5, 0.8, 0.9, 0.95, 0.99), rebuilds=False),
-    Setting("beta2", "steps", "Adam β₂", 0.999, (0.9, 0.99, 0.999, 0.9999), rebuilds=False),
-    Setting("batch", "radio", "Batch", "full", BATCH_MODES, rebuilds=False),
-    Setting("bs", "steps", "Batch size B", 16, BATCH_STEPS, rebuilds=False),
-    Setting("l1", "steps", "L1 λ₁", 0.0, REG_STEPS, rebuilds=False),
-    Setting("l2", "steps", "L2 λ₂", 0.0, REG_STEPS, rebuilds=False),
-    Setting("clip", "select", "Gradient clipping", "off", CLIP_MODES, rebuilds=False),
-    Setting("clipat", "steps", "Clip threshold", 1.0, CLIP_STEPS, rebuilds=False),
-    Setting("biases", "check", "Train biases", True, rebuilds=False),
+    Setting("ds", "select", "Dataset", "dataset", DATASETS),
+    Setting("noise", "float", "Noise", "noise", lo=0.0, hi=0.5, step=0.05),
+    Setting("n", "int", "Samples N", "n_samples", lo=20, hi=MAX_SAMPLES_SLIDER, step=10),
+    Setting("test", "float", "Test fraction", "test_ratio", lo=0.0, hi=0.5, step=0.05),
+    Setting("dseed", "int", "Data seed", "data_seed", lo=0, hi=9999),
+    Setting("hidden", "text", "Hidden layers (neurons in each)", "hidden",
+            help=f"Neurons of each hidden layer joined by dashes: 6-4-2 is three hidden layers. Up to "
+                 f"{limits.HIDDEN_LAYERS.hi} layers of {limits.WIDTH.lo}–{limits.WIDTH.hi} neurons; "
+                 f"“{NO_HIDDEN}” for no hidden layer.",
+            to_fields=lambda v: {"hidden": _from_hidden_text(v["hidden"])},
+            from_field=lambda cfg: _hidden_text(cfg.hidden)),
+    Setting("act", "select", "Hidden activation", "activation", ACT_LABELS),
+    Setting("loss", "select", "Loss", "loss", LOSS_LABELS),
+    Setting("init", "select", "Initialisation", "init", {k: v.label for k, v in INITIALIZERS.items()}),
+    Setting("iscale", "steps", "Initial weight scale ×", "init_scale", SCALE_STEPS),
+    Setting("seed", "int", "Weight seed", "seed", lo=0, hi=9999),
+    Setting("lr", "steps", "Learning rate η", "lr", LR_STEPS, rebuilds=False),
+    Setting("sched", "select", "Schedule", "schedule", SCHEDULES, rebuilds=False),
+    Setting("decay", "float", "Decay γ", "decay", lo=0.05, hi=1.0, step=0.05, rebuilds=False, shown=_scheduled),
+    Setting("every", "int", "Decay every (iterations)", "step_size", lo=10, hi=1000, step=10, rebuilds=False,
+            shown=_scheduled),
+    Setting("opt", "select", "Optimizer", "optimizer", {k: v.label for k, v in OPTIMIZER_RULES.items()},
+            rebuilds=False),
+    Setting("mom", "float", "Momentum μ", "momentum", lo=0.0, hi=0.99, step=0.01, rebuilds=False,
+            shown=_uses("momentum")),
+    Setting("beta1", "steps", "Adam β₁", "beta1", (0.0, 0.5, 0.8, 0.9, 0.95, 0.99), rebuilds=False,
+            shown=_uses("beta1")),
+    Setting("beta2", "steps", "Adam β₂", "beta2", (0.9, 0.99, 0.999, 0.9999), rebuilds=False, shown=_uses("beta2")),
+    Setting("batch", "radio", "Batch", "batch_mode", BATCH_MODES, rebuilds=False),
+    Setting("bs", "steps", "Batch size B", "batch_size", BATCH_STEPS, rebuilds=False,
+            shown=lambda v: v["batch"] == "mini"),
+    Setting("l1", "steps", "L1 λ₁", "l1", REG_STEPS, rebuilds=False),
+    Setting("l2", "steps", "L2 λ₂", "l2", REG_STEPS, rebuilds=False),
+    Setting("clip", "select", "Gradient clipping", None, CLIP_MODES, rebuilds=False, to_fields=_clip_fields,
+            from_field=lambda cfg: "norm" if cfg.clip_norm else "value" if cfg.clip_value else "off"),
+    Setting("clipat", "steps", "Clip threshold", None, CLIP_STEPS, rebuilds=False,
+            shown=lambda v: v["clip"] != "off", to_fields=lambda v: {},
+            from_field=lambda cfg: cfg.clip_norm or cfg.clip_value or 1.0),
+    Setting("biases", "check", "Train biases", "train_biases", rebuilds=False),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
-#: URL keys the app understands besides the settings (page flags)
+#: links made before per-layer widths: ?layers=N&width=M means N hidden layers of M neurons
+LEGACY_KEYS = {"layers": ("Hidden layers", limits.HIDDEN_LAYERS), "width": ("Neurons per hidden layer", limits.WIDTH)}
+#: URL keys the app's own flags use besides the settings
 OTHER_URL_KEYS = frozenset({"presenter", "hide", "lesson"})
-#: pages with their own URL-bound widgets use these key prefixes; the shared check leaves them alone
-PAGE_KEY_PREFIXES = ("vg_", "we_", "ls_", "fb_", "lesson_")
+_claimed_prefixes: set[str] = set()
+
+
+def claim_url_keys(*prefixes: str) -> None:
+    """Declare URL keys starting with these prefixes as a page's own (e.g. claim_url_keys("vg_")), so the
+    shared URL check does not call them unknown. A page calls it before drawing the shared sidebar."""
+    _claimed_prefixes.update(prefixes)
 
 
 def defaults() -> dict:
-    """Return {key: default value} for every setting."""
+    """Return {key: default value} for every setting (the widget values of Config())."""
     return {s.key: s.default for s in SETTINGS}
+
+
+def migrate_legacy(params: dict[str, str | list[str]]) -> tuple[dict[str, str | list[str]], list[str]]:
+    """Return (params with ?layers=N&width=M rewritten as hidden=M-…-M, problems with those two values).
+
+    A bad legacy value gets the default of its part; an explicit `hidden` wins over both.
+    """
+    if not set(LEGACY_KEYS) & set(params):
+        return params, []
+    default = _from_hidden_text(BY_KEY["hidden"].default)
+    parts = {"layers": len(default), "width": default[0] if default else 4}
+    problems = []
+    for key, (label, limit) in LEGACY_KEYS.items():
+        if key not in params:
+            continue
+        raw = str(params[key][-1] if isinstance(params[key], list) else params[key])
+        try:
+            value = _number(raw)
+            if value != int(value) or limit.problem(int(value)):
+                raise ValueError(limit.problem(int(value)) or "not a whole number")
+            parts[key] = int(value)
+        except (ValueError, OverflowError) as e:
+            problems.append(f"{label} = “{_shorten(raw)}”: {e}; using {parts[key]}")
+    rest = {k: v for k, v in params.items() if k not in LEGACY_KEYS}
+    if "hidden" not in rest:
+        rest["hidden"] = _hidden_text((parts["width"],) * parts["layers"])
+    return rest, problems
 
 
 def url_problems(params: dict[str, str | list[str]]) -> list[str]:
     """Return one plain message per unknown or invalid URL parameter (names shortened, never executed)."""
-    problems = []
+    params, problems = migrate_legacy(params)
     for key, raw in params.items():
-        shown_key = _shorten(key)
-        if key in OTHER_URL_KEYS or key.startswith(PAGE_KEY_PREFIXES):
+        if key in OTHER_URL_KEYS or key.startswith(tuple(_claimed_prefixes)):
             continue
         setting = BY_KEY.get(key)
         if setting is None:
-            problems.append(f"unknown setting “{shown_key}” (ignored)")
+            problems.append(f"unknown setting “{_shorten(key)}” (ignored)")
             continue
         value = raw[-1] if isinstance(raw, list) else raw
         try:
             setting.parse(str(value))
         except ValueError as e:
-            default = setting.url_text(setting.default)
-            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {default}")
+            shown = setting.url_text(setting.default)
+            problems.append(f"{setting.label} = “{_shorten(str(value))}”: {e}; using {shown}")
     return problems
 
 
 def _shorten(text: str, limit: int = 30) -> str:
     # keep only harmless characters so a crafted URL can't inject markup into the notice
-    safe = "".join(ch if ch.isalnum() or ch in " ._-+=" else "·" for ch in text)
+    safe = "".join(ch if ch.isalnum() or ch in " ._-+=" else "·" for ch in text[:200])
     return safe if len(safe) <= limit else safe[:limit] + "…"
 
 
@@ -169,31 +317,12 @@ def to_query(values: dict) -> dict[str, str]:
 def to_config(values: dict) -> Config:
     """Return the Config for a {key: value} dict of settings (missing keys take their defaults)."""
     v = {**defaults(), **values}
-    clip = v["clip"]
-    return Config(
-        dataset=v["ds"], noise=float(v["noise"]), n_samples=int(v["n"]), test_ratio=float(v["test"]),
-        data_seed=int(v["dseed"]), hidden=(int(v["width"]),) * int(v["layers"]), activation=v["act"],
-        loss=v["loss"], init=v["init"], init_scale=float(v["iscale"]), seed=int(v["seed"]), lr=float(v["lr"]),
-        schedule=v["sched"],
-        decay=float(v["decay"]), step_size=int(v["every"]), optimizer=v["opt"], momentum=float(v["mom"]),
-        beta1=float(v["beta1"]), beta2=float(v["beta2"]),
-        batch_mode=v["batch"], batch_size=int(v["bs"]), l1=float(v["l1"]), l2=float(v["l2"]),
-        clip_norm=float(v["clipat"]) if clip == "norm" else 0.0,
-        clip_value=float(v["clipat"]) if clip == "value" else 0.0, train_biases=bool(v["biases"]),
-    )
+    fields = {}
+    for s in SETTINGS:
+        fields.update(s.fields(v))
+    return Config(**fields)
 
 
 def from_config(cfg: Config) -> dict:
-    """Return the {key: value} widget settings closest to cfg (uniform hidden widths, values on the widgets' steps)."""
-    clip = "norm" if cfg.clip_norm else "value" if cfg.clip_value else "off"
-    raw = {
-        "ds": cfg.dataset, "noise": cfg.noise, "n": cfg.n_samples, "test": cfg.test_ratio, "dseed": cfg.data_seed,
-        "layers": len(cfg.hidden), "width": cfg.hidden[0] if cfg.hidden else 4, "act": cfg.activation,
-        "loss": cfg.loss, "init": cfg.init, "iscale": cfg.init_scale, "seed": cfg.seed, "lr": cfg.lr,
-        "sched": cfg.schedule,
-        "decay": cfg.decay, "every": cfg.step_size, "opt": cfg.optimizer, "mom": cfg.momentum,
-        "beta1": cfg.beta1, "beta2": cfg.beta2,
-        "batch": cfg.batch_mode, "bs": cfg.batch_size, "l1": cfg.l1, "l2": cfg.l2, "clip": clip,
-        "clipat": cfg.clip_norm or cfg.clip_value or 1.0, "biases": cfg.train_biases,
-    }
-    return {k: BY_KEY[k].nearest(v) for k, v in raw.items()}
+    """Return the {key: value} widget settings closest to cfg (values on the widgets' steps)."""
+    return {s.key: s.value_for(cfg) for s in SETTINGS}

@@ -5,22 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Config
-from ui.session import NOTICE_KEY, PENDING_KEY
-from ui.settings import BY_KEY, SETTINGS, Setting, to_config, url_problems
+from ui.keys import NOTICE_KEY, PENDING_KEY
+from ui.settings import BY_KEY, LEGACY_KEYS, SETTINGS, Setting, migrate_legacy, to_config, url_problems
 from ui.upload import csv_upload
 
 URL_CHECKED_KEY = "_url_checked"
 URL_NOTICE_KEY = "_url_notice"
-#: settings shown only when another setting makes them relevant
-SHOWN_WHEN = {
-    "decay": lambda v: v["sched"] != "constant",
-    "every": lambda v: v["sched"] != "constant",
-    "mom": lambda v: v["opt"] == "momentum",
-    "beta1": lambda v: v["opt"] == "adam",
-    "beta2": lambda v: v["opt"] == "adam",
-    "bs": lambda v: v["batch"] == "mini",
-    "clipat": lambda v: v["clip"] != "off",
-}
 
 
 def _fmt_step(value) -> str:
@@ -57,7 +47,18 @@ def _widget(s: Setting, hidden: frozenset[str]):
         return st.slider(s.label, int(s.lo), int(s.hi), step=int(s.step), **common)
     if s.kind == "float":
         return st.slider(s.label, float(s.lo), float(s.hi), step=float(s.step), **common)
+    if s.kind == "text":
+        return _checked_text(s, st.text_input(s.label, max_chars=60, **common))
     return st.checkbox(s.label, **common)
+
+
+def _checked_text(s: Setting, raw: str):
+    """Return the setting's value typed as raw, or its default with a warning naming the bad value."""
+    try:
+        return s.parse(raw)
+    except ValueError as e:
+        st.warning(f"{s.label}: {e}; using {s.url_text(s.default)}.")
+        return s.default
 
 
 def _new_data() -> None:
@@ -67,7 +68,8 @@ def _new_data() -> None:
 def hidden_controls() -> frozenset[str]:
     """Return the setting keys the URL asks to hide (?hide=lr,batch or ?hide=csv), for classroom links."""
     raw = st.query_params.get("hide", "")
-    return frozenset(k.strip() for k in str(raw).split(",") if k.strip() in BY_KEY or k.strip() == "csv")
+    keys = {"hidden" if k.strip() in LEGACY_KEYS else k.strip() for k in str(raw).split(",")}
+    return frozenset(k for k in keys if k in BY_KEY or k == "csv")
 
 
 def check_url_once() -> None:
@@ -79,6 +81,12 @@ def check_url_once() -> None:
     problems = url_problems(params)
     if problems:
         st.session_state[URL_NOTICE_KEY] = problems
+    # links made before per-layer widths (?layers=N&width=M): the hidden-widths widget starts at their value
+    migrated, _ = migrate_legacy(params)
+    for key in set(params) - set(migrated):
+        del st.query_params[key]
+    if "hidden" in migrated and "hidden" not in params:
+        st.session_state["hidden"] = st.query_params["hidden"] = migrated["hidden"]
 
 
 def render_sidebar() -> Config:
@@ -93,10 +101,7 @@ def render_sidebar() -> Config:
     with st.sidebar:
         st.markdown("**Training** — changes keep the weights")
         for s in SETTINGS:
-            if s.rebuilds:
-                continue
-            show = SHOWN_WHEN.get(s.key)
-            if show is None or show(values):
+            if not s.rebuilds and (s.shown is None or s.shown(values)):
                 values[s.key] = _widget(s, hidden)
         st.divider()
         st.markdown("**Network & data** — changes rebuild the network")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from engine import Config, Trainer
 from engine.csvdata import CSVError, csv_columns, example_csv, load_csv
-from ui.session import TRAINER_KEY
+from ui.keys import TRAINER_KEY
 
 
 def _use_builtin(cfg: Config) -> None:

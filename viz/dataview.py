@@ -37,13 +37,6 @@ def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.nd
     return xs, ys, z.reshape(n, n)
 
 
-def _labels_colour(trainer: Trainer) -> np.ndarray:
-    ds = trainer.dataset
-    if ds.task == "regression":
-        return ds.y[:, 0]
-    return ds.labels.astype(np.float64)
-
-
 def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460,
                 width: int | None = None, params=None, grid: int = GRID, compact: bool = False) -> go.Figure:
     """Return the data view: 1-D regression as points + prediction curve; 2-D as points over a prediction heatmap.
@@ -96,7 +89,8 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
         legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": style.font - 3}}
     # equal units on both axes, and the map exactly fills its box (the plot shrinks instead of padding)
     layout = base_layout(style, height=height,
-                         xaxis={"title": {"text": ds.feature_names[0]}, "range": [xs[0], xs[-1]], "constrain": "domain"},
+                         xaxis={"title": {"text": ds.feature_names[0]}, "range": [xs[0], xs[-1]],
+                                "constrain": "domain"},
                          yaxis={"title": {"text": ds.feature_names[1]}, "scaleanchor": "x", "scaleratio": 1,
                                 "range": [ys[0], ys[-1]], "constrain": "domain"},
                          legend=legend, showlegend=not compact, **extra)

@@ -6,27 +6,16 @@ import numpy as np
 
 from engine.config import Config
 from engine.network import Net
+from engine.optim import get_optimizer
 from engine.trace import StepTrace
-from viz.theme import fmt
+from viz.theme import tex_number
 
 MAX_TERMS = 6
 
 
-def tex_num(value: float, digits: int = 4) -> str:
-    """Return a number as LaTeX: 0.1234, −1.2×10^{−5}, or — for NaN/inf; negatives in parentheses-free form."""
-    text = fmt(value, digits)
-    if "e" not in text and "." in text:
-        text = text.rstrip("0").rstrip(".") if abs(float(value)) >= 1e-3 else text
-    if "e" in text:
-        mant, exp = text.split("e")
-        return rf"{mant}\times10^{{{int(exp)}}}"
-    return text
-
-
 def _p(value: float, digits: int = 4) -> str:
     """A number wrapped in parentheses when negative, for products."""
-    t = tex_num(value, digits)
-    return f"({t})" if t.startswith("-") else t
+    return tex_number(value, digits, paren=True)
 
 
 def _aligned(lhs: str, steps: list[str]) -> str:
@@ -44,15 +33,11 @@ def _sum_terms(terms: list[str], per_line: int = 2) -> str:
     return r" \\ &\qquad + ".join(chunks)
 
 
-_F_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}",
-          "linear": r"\mathrm{id}", "softmax": r"\mathrm{softmax}"}
-
-
 def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int = 0) -> list[str]:
     """Return LaTeX lines z = Σ w·a + b, a = f(z), δ = … for neuron j of layer (0 = input) for one sample."""
     s = min(sample, trace.x.shape[0] - 1)
     if layer == 0:
-        return [rf"x_{{{j + 1}}} = {tex_num(trace.x[s, j])}"]
+        return [rf"x_{{{j + 1}}} = {tex_number(trace.x[s, j])}"]
     L = len(trace.layers)
     lt = trace.layers[layer - 1]
     a_prev = trace.x[s] if layer == 1 else trace.layers[layer - 2].a[s]
@@ -60,25 +45,25 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     z, a, d = lt.z[s, j], lt.a[s, j], lt.delta[s, j]
     terms = [f"{_p(w)}\\cdot{_p(x)}" for w, x in zip(lt.W[j], a_prev)]
     symbolic = rf"\sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}"
-    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}", [symbolic, _sum_terms([*terms, _p(lt.b[j])]), tex_num(z)]),
-             rf"a_{{{j + 1}}}^{{({layer})}} = {_F_TEX[act.name]}({tex_num(z)}) = {tex_num(a)}"]
+    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}", [symbolic, _sum_terms([*terms, _p(lt.b[j])]), tex_number(z)]),
+             rf"a_{{{j + 1}}}^{{({layer})}} = {act.symbol}({tex_number(z)}) = {tex_number(a)}"]
     fprime = act.df(lt.z[s:s + 1], lt.a[s:s + 1])[0, j] if act.name != "softmax" else float("nan")
     if layer == L:
         t = trace.y[s, j]
         if net.loss.fused_output is not None:
-            lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = a - t = {tex_num(a)} - {_p(t)} = {tex_num(d, 5)}"
-                         rf"\quad(\text{{{net.loss.label}}}\text{{ fused with }}{_F_TEX[act.name]})")
+            lines.append(rf"\delta_{{{j + 1}}}^{{({layer})}} = a - t = {tex_number(a)} - {_p(t)} = {tex_number(d, 5)}"
+                         rf"\quad(\text{{{net.loss.label}}}\text{{ fused with }}{act.symbol})")
         else:
             dl = net.loss.dloss_da(lt.a[s:s + 1], trace.y[s:s + 1])[0, j]
             lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
                                   [r"\frac{\partial \ell}{\partial a}\,f'(z)", rf"{_p(dl, 5)}\cdot{_p(fprime, 5)}",
-                                   tex_num(d, 5)]))
+                                   tex_number(d, 5)]))
         return lines
     nxt = trace.layers[layer]
     back = [f"{_p(w)}\\cdot{_p(dn, 5)}" for w, dn in zip(nxt.W[:, j], nxt.delta[s])]
     lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
                           [rf"\Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}\delta_m^{{({layer + 1})}}\Big) f'(z)",
-                           rf"\big({_sum_terms(back)}\big) \\ &\qquad\cdot{_p(fprime, 5)}", tex_num(d, 5)]))
+                           rf"\big({_sum_terms(back)}\big) \\ &\qquad\cdot{_p(fprime, 5)}", tex_number(d, 5)]))
     return lines
 
 
@@ -106,19 +91,21 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
         middle = rf"\tfrac{{1}}{{{B}}}\textstyle\sum_{{i=1}}^{{{B}}}\delta_{{{j + 1},i}}^{{({layer})}}{each}"
     lhs = rf"\frac{{\partial L}}{{\partial {name}}}"
     lines = [_aligned(lhs, [rf"\operatorname{{mean}}_i\big({delta_tex}\cdot {source}\big)", middle,
-                            tex_num(data_grad, 6)])]
+                            tex_number(data_grad, 6)])]
     if not bias and (cfg.l1 or cfg.l2):
         lines.append(rf"{lhs} \mathrel{{+}}= \lambda_2 w + \lambda_1\operatorname{{sign}}(w)"
-                     rf" = {tex_num(g - data_grad, 5)}\ \Rightarrow\ {tex_num(g, 6)}")
+                     rf" = {tex_number(g - data_grad, 5)}\ \Rightarrow\ {tex_number(g, 6)}")
     plain_sgd = cfg.optimizer == "sgd" and not cfg.clip_norm and not cfg.clip_value
     if bias and not cfg.train_biases:
         lines.append(r"\Delta b = 0\quad(\text{biases are frozen})")
     elif plain_sgd:
         lines.append(_aligned(rf"\Delta {name}", [rf"-\eta\,{lhs}", rf"-{_p(trace.lr)}\cdot{_p(g, 6)}",
-                                                   tex_num(u, 6)]))
+                                                   tex_number(u, 6)]))
     else:
-        how = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}[cfg.optimizer]
+        rule = get_optimizer(cfg.optimizer)
         clip = ", after clipping" if (cfg.clip_norm or cfg.clip_value) else ""
-        lines.append(rf"\Delta {name} = {tex_num(u, 6)}\quad(\text{{{how}{clip}, }}\eta = {tex_num(trace.lr)})")
-    lines.append(rf"{name}\leftarrow {tex_num(w, 6)} + {_p(u, 6)} = {tex_num(w + u, 6)}")
+        lines.append(rf"\text{{{rule.label}: }}{rule.tex}")
+        lines.append(rf"\Delta {name} = {tex_number(u, 6)}"
+                     rf"\quad(\text{{{rule.label}{clip}, }}\eta = {tex_number(trace.lr)})")
+    lines.append(rf"{name}\leftarrow {tex_number(w, 6)} + {_p(u, 6)} = {tex_number(w + u, 6)}")
     return lines

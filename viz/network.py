@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 import viz.objs as vo
 from engine.network import Net, mean_abs
-from engine.trace import StepTrace
+from engine.trace import StepTrace, sample_or_mean
 from viz.scales import ColourScale, choose_scale, compact, text_width
 from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, base_layout, fmt, fmt_short
 
@@ -83,11 +83,6 @@ class Selection:
 
 
 # ---- which numbers a phase shows -----------------------------------------------------------------------
-def pick_sample(arr: np.ndarray, sample: int | None) -> np.ndarray:
-    """Return row `sample` of a (B, n) array, or the batch mean when sample is None, shape (n,)."""
-    return arr.mean(axis=0) if sample is None else arr[min(sample, arr.shape[0] - 1)]
-
-
 def node_values(trace: StepTrace, phase: Phase, sample: int | None) -> tuple[list[np.ndarray], list[bool], str]:
     """Return (per-column values, per-column 'reached' flags, quantity name 'a' or 'δ') for a phase.
 
@@ -95,9 +90,9 @@ def node_values(trace: StepTrace, phase: Phase, sample: int | None) -> tuple[lis
     """
     L = len(trace.layers)
     backward = phase.kind in ("backward", "update")
-    cols, reached = [pick_sample(trace.x, sample)], [True]
+    cols, reached = [sample_or_mean(trace.x, sample)], [True]
     for l, lt in enumerate(trace.layers, start=1):
-        cols.append(pick_sample(lt.delta if backward else lt.a, sample))
+        cols.append(sample_or_mean(lt.delta if backward else lt.a, sample))
         if phase.kind == "forward":
             reached.append(l <= phase.layer)
         elif phase.kind == "backward":
@@ -302,9 +297,9 @@ def _node_hover(trace: StepTrace, layer: int, j: int, sample: int | None) -> str
     who = "batch mean" if sample is None else f"sample {sample + 1}"
     L = len(trace.layers)
     if layer == 0:
-        return f"<b>input x{j + 1}</b> ({who})<br>x = {fmt(pick_sample(trace.x, sample)[j])}"
+        return f"<b>input x{j + 1}</b> ({who})<br>x = {fmt(sample_or_mean(trace.x, sample)[j])}"
     lt = trace.layers[layer - 1]
-    z, a, d = (pick_sample(arr, sample)[j] for arr in (lt.z, lt.a, lt.delta))
+    z, a, d = (sample_or_mean(arr, sample)[j] for arr in (lt.z, lt.a, lt.delta))
     return (f"<b>{layer_name(layer, L)}, neuron {j + 1}</b> ({who})<br>z = {fmt(z)}<br>a = {fmt(a)}"
             f"<br>δ = {fmt(d, 5)}")
 
@@ -337,8 +332,8 @@ def node_scales(trace: StepTrace, sample: int | None, choice: str = "auto") -> N
 
     `choice` ("auto" | "linear" | "log") applies to δ; a is always linear (activations span few decades).
     """
-    a_values = np.concatenate([pick_sample(trace.x, sample)] + [pick_sample(lt.a, sample) for lt in trace.layers])
-    d_values = np.concatenate([pick_sample(lt.delta, sample) for lt in trace.layers])
+    a_values = np.concatenate([sample_or_mean(trace.x, sample)] + [sample_or_mean(lt.a, sample) for lt in trace.layers])
+    d_values = np.concatenate([sample_or_mean(lt.delta, sample) for lt in trace.layers])
     return NodeScales(choose_scale(a_values, "linear"), choose_scale(d_values, choice))
 
 
@@ -403,7 +398,7 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     node_scale = scales.delta if qname == "δ" else scales.a
     if phase.kind == "update":
         reached = [False] * (L + 1)  # the update is about the edges: the neurons step back
-    targets = pick_sample(trace.y, sample) if phase.kind == "loss" else None
+    targets = sample_or_mean(trace.y, sample) if phase.kind == "loss" else None
     left = max((text_width(n, style.font) for n in input_names or ()), default=0.0)
     right_words = list(output_names or ())
     if targets is not None:
@@ -461,7 +456,7 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     notes = _column_titles(geo, phase) + _side_names(geo, input_names, output_names, targets, style)
     traces += _more_markers(geo, style)
     strip_values = np.where(reached[1:], mean_abs([lt.delta if qname == "δ" else lt.a for lt in trace.layers]),
-                            np.nan) if phase.kind != "update" else mean_abs([lt.delta for lt in trace.layers])
+                            np.nan) if phase.kind != "update" else np.array(mean_abs([lt.delta for lt in trace.layers]))
     strip_traces, strip_notes = _strip_traces(geo, strip_values, "δ" if phase.kind == "update" else qname, style) \
         if strip else ([], [])
     traces += strip_traces

@@ -96,6 +96,27 @@ def fmt(value: float, digits: int = 4) -> str:
     return f"{v:.{digits}f}"
 
 
+def tex_number(value: float, digits: int = 4, paren: bool = False, small: float | None = None,
+               large: float = 1e5) -> str:
+    """Return a number as LaTeX, the one formatter of every equation panel.
+
+    `digits` decimals (trailing zeros dropped for |v| ≥ 0.001); m×10^{k} with digits − 2 mantissa decimals below
+    `small` (default 10^−(digits−1)) or from `large` up; — for NaN/inf; in parentheses when negative and `paren`.
+    """
+    if value is None or not np.isfinite(value):
+        return "—"
+    v = float(value)
+    small = 10.0 ** -(digits - 1) if small is None else small
+    if v != 0 and (abs(v) < small or abs(v) >= large):
+        mant, exp = f"{v:.{max(digits - 2, 1)}e}".split("e")
+        text = rf"{mant}\times10^{{{int(exp)}}}"
+    else:
+        text = f"{v:.{digits}f}"
+        if abs(v) >= 1e-3 and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return f"({text})" if paren and text.startswith("-") else text
+
+
 def fmt_short(value: float) -> str:
     """Return a number in at most ~6 characters for printing on a node: 0.0253, −1.23, 3.1e-5, — for NaN."""
     if value is None or not np.isfinite(value):

@@ -208,7 +208,6 @@ def worked_network(trace: StepTrace, fw: ForwardNumbers, style: Style, width: in
     xs = [left, (left + right) / 2, right]
     top_y, bottom_y = height - 2.2 * line_h - 16 - bh / 2, bh / 2 + 6
     ys = [top_y, bottom_y]
-    hid, out = trace.layers
     columns = [
         [(n, [f"= {num(v)}"]) for n, v in zip(INPUT_NAMES, fw.inputs)],
         [(n, [f"net {z:.6f}", f"out {a:.6f}"]) for n, z, a in zip(HIDDEN_NAMES, fw.net_h, fw.out_h)],

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from engine import Config
 from tests.app.conftest import new_app, trainer_of
 
 
@@ -37,7 +38,7 @@ def test_learning_rate_change_keeps_weights_architecture_change_rebuilds(app):
     app.select_slider(key="lr").set_value(0.05).run()
     assert trainer_of(app) is trainer and trainer.config.lr == 0.05
     np.testing.assert_array_equal(trainer.params[0][0], W)
-    app.slider(key="width").set_value(6).run()
+    app.text_input(key="hidden").input("6-6").run()
     rebuilt = trainer_of(app)
     assert rebuilt is not trainer and rebuilt.iteration == 0 and rebuilt.params[0][0].shape == (6, 2)
     assert any("rebuilt" in t.value for t in app.toast)
@@ -61,7 +62,7 @@ def test_bad_query_params_give_defaults_and_a_notice():
     assert "banana" in notice and "Hidden layers" in notice and "bogus" in notice
     assert "<script>" not in notice
     cfg = trainer_of(at).config
-    assert cfg.lr == 1.0 and len(cfg.hidden) == 2 and cfg.activation == "tanh"
+    assert cfg.lr == Config().lr and len(cfg.hidden) == 2 and cfg.activation == "tanh"
 
 
 def test_divergence_shows_the_message_and_keeps_finite_weights():

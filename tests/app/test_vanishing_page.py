@@ -68,8 +68,7 @@ def test_iteration_zero_already_shows_sigmoid_delta_shrinking(at):
 def test_step_and_step_n_advance_all_networks_together(at):
     at.button(key="vg_step").click().run()
     assert _iterations(at) == [1, 1, 1]
-    at.selectbox(key="vg_stepn_n").set_value(10).run()
-    at.button(key="vg_stepn").click().run()
+    at.button(key="vg_step10").click().run()
     assert not at.exception
     assert _iterations(at) == [11, 11, 11]
     assert "iteration 11" in _texts(at.markdown)
@@ -91,12 +90,12 @@ def test_live_settings_keep_the_weights_and_rebuilds_say_why(at):
 def test_play_runs_frames_and_pause_stops(at):
     at.button(key="vg_play").click().run()
     assert not at.exception
-    assert at.session_state["vg_playing"] is True
-    assert _iterations(at) == [5, 5, 5]   # the full rerun after the click draws the first frame
-    at.button(key="vg_play").click().run()
-    assert at.session_state["vg_playing"] is False
+    assert at.session_state["_play_vg"].playing is True
+    assert _iterations(at) == [10, 10, 10]   # the full rerun after the click draws the first frame
+    at.button(key="vg_pause").click().run()
+    assert at.session_state["_play_vg"].playing is False
     at.run()
-    assert _iterations(at) == [5, 5, 5]
+    assert _iterations(at) == [20, 20, 20]   # the frame the Pause click's run drew, then nothing
 
 
 def _diverging(at):
@@ -112,7 +111,7 @@ def test_a_diverged_network_says_where_and_play_stops(at):
     _diverging(at)
     at.button(key="vg_play").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["vg_playing"] is False
+    assert at.session_state["_play_vg"].playing is False
     assert "Play stopped: ReLU diverged at iteration 2." in _texts(at.warning)
     assert "ReLU diverged at iteration 2" in _texts(at.error)
     at.button(key="vg_step").click().run()

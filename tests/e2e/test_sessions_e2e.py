@@ -11,10 +11,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bench.browser_latency import DONE_JS
-from bench.class_load import server_memory_kib
-from engine import Trainer
+from engine import Config, Trainer
 from engine.trainer import SNAPSHOT_MEMORY_BUDGET, TRACE_MEMORY_BUDGET
+from harness.browser import DONE_JS, server_memory_kib
 from tests.e2e.conftest import start_server, stop_server, wait_for_app
 from ui.settings import to_config
 
@@ -100,14 +99,14 @@ def test_two_sessions_keep_their_own_settings_and_iterations(browser, app_url):
 
     # each sidebar keeps its own URL settings
     lr_value = ".st-key-lr [data-testid='stSliderThumbValue']"
-    layers_value = ".st-key-layers input[type='range']"
+    hidden_value = ".st-key-hidden input"
     assert tuned.locator(lr_value).inner_text() == "0.05"
-    assert plain.locator(lr_value).inner_text() == "1"
-    assert tuned.locator(layers_value).get_attribute("aria-valuetext") == "3"
-    assert plain.locator(layers_value).get_attribute("aria-valuetext") == "2"
+    assert plain.locator(lr_value).inner_text() == f"{Config().lr:g}"
+    assert tuned.locator(hidden_value).input_value() == "4-4-4"   # the old ?layers=3 link: 3 layers of 4
+    assert plain.locator(hidden_value).input_value() == "4-4"
 
     # and each loss curve is exactly its own experiment's, step by step
-    assert train_losses(tuned) == pytest.approx(engine_train_losses(3, lr=0.05, layers=3), rel=1e-12)
+    assert train_losses(tuned) == pytest.approx(engine_train_losses(3, lr=0.05, hidden="4-4-4"), rel=1e-12)
     assert train_losses(plain) == pytest.approx(engine_train_losses(5), rel=1e-12)
     tuned.context.close()
     plain.context.close()
@@ -129,8 +128,8 @@ def test_four_sessions_stepping_at_once_all_reach_iteration_5(browser, app_url):
 
 
 def test_a_few_hundred_iterations_keep_the_server_memory_bounded(browser, app_url):
-    settings = {"n": 1000, "width": 8}
-    page = open_session(browser, app_url + "/?n=1000&width=8")
+    settings = {"n": 1000, "hidden": "8-8"}
+    page = open_session(browser, app_url + "/?n=1000&width=8")   # an old link: 2 layers of 8
     pid = server_pid(app_url)
     click(page, "fb_step10")
     wait_done(page, 10)

@@ -14,7 +14,6 @@ from engine.diagnostics import (
     first_last_ratio,
     grad_rms_over_time,
     gradient_snapshot,
-    init_delta_ratio,
     layer_histograms,
     log_abs_delta_values,
     saturation_fraction,
@@ -23,6 +22,14 @@ from engine.diagnostics import (
 from engine.gradcheck import numeric_gradients
 
 SEEDS = range(5)
+
+
+def init_delta_ratio(config: Config, seeds) -> float:
+    """Return the first/last hidden-layer ratio of mean |δ| at initialisation, averaged over weight seeds."""
+    ratios = [first_last_ratio(trainer_snapshot(Trainer(config.replace(seed=s))).mean_abs_delta)
+              for s in seeds]
+    return float(np.mean(ratios))
+
 # depth 6, width 32, half_sse, 200 points of a 2-D set (all used for training)
 GLOROT = Config(dataset="circle", n_samples=200, test_ratio=0.0, hidden=(32,) * 6, loss="half_sse")
 

@@ -1,25 +1,32 @@
-"""Analytic gradients against central finite differences, for every activation × loss × depth."""
+"""Analytic gradients against central finite differences, for every activation × loss × depth.
+
+The activations and losses come from the engine's registries, so a new entry is checked here without a new test.
+"""
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from engine import Net, backward, forward, init_params
+from engine import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, Net, backward, forward, init_params
 from engine.gradcheck import analytic_gradients, gradcheck, numeric_gradients, relative_error
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
-# (loss, output activation) pairs the engine supports
-HEADS = [("half_sse", "sigmoid"), ("half_sse", "linear"), ("half_sse", "tanh"), ("mse", "sigmoid"),
-         ("mse", "linear"), ("bce", "sigmoid"), ("softmax_ce", "softmax")]
+HIDDEN = list(HIDDEN_ACTIVATIONS)
+# every (loss, output activation) pair the engine supports: a fused loss with its output, the others with any
+HEADS = [(name, out) for name, loss in LOSSES.items()
+         for out in ([loss.fused_output] if loss.fused_output else [a for a, f in ACTIVATIONS.items() if f.hidden])]
 
 
-def _targets(rng, loss, B, k):
+def _targets(rng, loss, output, B, k):
     if loss == "softmax_ce":
         return np.eye(k)[rng.integers(0, k, B)]
     if loss == "bce":
         return rng.integers(0, 2, (B, k)).astype(float)
-    return rng.uniform(-1 if loss != "bce" else 0, 1, (B, k))
+    lo, hi = ACTIVATIONS[output].output_range
+    return rng.uniform(max(lo, -1.0), min(hi, 1.0), (B, k))   # targets the output can reach
+
+
+KINKED = {name for name, a in ACTIVATIONS.items() if a.kinked}   # f′ jumps at 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -36,14 +43,29 @@ def test_backprop_matches_finite_differences(hidden, head, widths, n_in, n_out, 
     params = init_params(rng, "xavier_normal", (n_in, *widths, n_out))
     params = [(W, rng.normal(0, 0.3, b.shape)) for W, b in params]
     x = rng.normal(size=(B, n_in))
-    y = _targets(rng, loss, B, n_out)
+    y = _targets(rng, loss, output, B, n_out)
     zs, _ = forward(net, params, x)
-    if hidden in ("relu", "leaky_relu"):
-        # finite differences are meaningless within h of a kink
-        assume(all(np.abs(z).min() > 1e-3 for z in zs[:-1]))
+    kinked = [l for l, z in enumerate(zs) if net.act(l, len(zs)).name in KINKED]
+    # finite differences are meaningless within h of a kink
+    assume(all(np.abs(zs[l]).min() > 1e-3 for l in kinked))
     if l1:
         assume(min(np.abs(W).min() for W, _ in params) > 1e-3)
     assert gradcheck(net, params, x, y, l1, l2) <= 1e-6
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("head", HEADS, ids=[f"{l}-{o}" for l, o in HEADS])
+def test_every_activation_and_loss_pair_against_finite_differences(hidden, head):
+    """A fixed 2-3-2-K net for every registry pair (the property test above samples them at random)."""
+    loss, output = head
+    rng = np.random.default_rng(7)
+    net = Net.build(hidden, output, loss)
+    params = [(W, rng.normal(0, 0.3, b.shape)) for W, b in init_params(rng, "xavier_normal", (2, 3, 2, 2))]
+    x = rng.normal(size=(4, 2))
+    while any(np.abs(z).min() < 1e-3 for l, z in enumerate(forward(net, params, x)[0])
+              if net.act(l, 3).name in KINKED):
+        x = rng.normal(size=(4, 2))
+    assert gradcheck(net, params, x, _targets(rng, loss, output, 4, 2), 0.01, 0.03) <= 1e-6
 
 
 def test_relative_error_sees_a_wrong_gradient():
@@ -102,3 +124,21 @@ def test_bce_for_fixed_labels_matches_the_general_formula_to_the_last_bit_or_so(
     # soft labels and other losses fall back to the general per-sample loss
     soft = np.full_like(z, 0.3)
     np.testing.assert_array_equal(bce.per_sample_for(soft)(z, None), bce.per_sample(z, None, soft))
+
+
+@pytest.mark.parametrize("head", HEADS, ids=[f"{l}-{o}" for l, o in HEADS])
+def test_forward_and_data_loss_take_a_grid_of_weights(head):
+    """Stacked weights (G, n_out, n_in) give the G losses one at a time would (the loss landscape's use)."""
+    from engine import data_loss, unflatten
+    from engine.network import params_vector
+
+    loss, output = head
+    rng = np.random.default_rng(3)
+    net = Net.build("tanh", output, loss)
+    sizes = (2, 3, 2)
+    grid = np.stack([params_vector(init_params(rng, "xavier_normal", sizes)) for _ in range(5)])   # (G, P)
+    x, y = rng.normal(size=(6, 2)), _targets(rng, loss, output, 6, 2)
+    stacked = data_loss(net, unflatten(grid, sizes), x, y)
+    one_by_one = [data_loss(net, unflatten(theta, sizes), x, y) for theta in grid]
+    np.testing.assert_allclose(stacked, one_by_one, rtol=1e-13)
+    np.testing.assert_array_equal(params_vector(unflatten(grid[2], sizes)), grid[2])

@@ -201,7 +201,7 @@ def test_strip_shows_the_vanishing_pages_numbers():
     trainer.run(3)
     expected = trainer_snapshot(Trainer(trainer.config, params=trainer.params_at(2))).mean_abs_delta
     fig = network_figure(trainer.last_trace, Style(), phase=phases(5)[-2], sample=None)  # backward h1: all
-    labels = [t for t in fig.data if t.mode == "text" and t.text is not None and len(t.text) == 5][0].text
+    labels = next(t for t in fig.data if t.mode == "text" and t.text is not None and len(t.text) == 5).text
     np.testing.assert_allclose([float(v) for v in labels], expected, rtol=0.06)
 
 
@@ -217,7 +217,8 @@ def test_layout_never_overlaps(hidden, size, presenter):
         assert (gaps >= geo.node - 1e-9).all()
     assert geo.dx >= geo.node
     assert max(text_width(t, geo.font) for t in geo.titles) <= 0.95 * geo.dx
-    assert len(geo.ys[0]) == 2 and geo.node_font in (0,) or geo.node_font >= style.node_font
+    assert len(geo.ys[0]) == 2
+    assert geo.node_font == 0 or geo.node_font >= style.node_font  # numbers are readable or not drawn
     for n, rows, more in zip(sizes, geo.rows, geo.more):
         assert (len(rows) == n) == (more is None)
         if more is not None:  # a wide column: first and last neurons and a marker for the rest

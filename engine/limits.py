@@ -1,0 +1,62 @@
+"""The one table of limits: what any experiment may ask of the server, whoever asks.
+
+Config validation, the experiment import, the CSV loader and the sidebar widgets' ranges all read these, so a
+link, a file or a widget can never build what another refuses. Each refusal names its limit. The values keep
+one session at the largest allowed data and network well under 100 MB of server memory and a Step
+interactive (measured by bench/limits.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An allowed range lo..hi for one quantity, named as the user reads it."""
+
+    name: str
+    lo: int
+    hi: int
+
+    def problem(self, value: int, where: str = "") -> str | None:
+        """Return a message naming this limit when value is outside lo..hi (None when it fits)."""
+        if self.lo <= value <= self.hi:
+            return None
+        return f"{self.name} is limited to {self.lo:,}–{self.hi:,} (got {value:,}{' ' + where if where else ''})"
+
+
+HIDDEN_LAYERS = Limit("the number of hidden layers", 0, 12)
+WIDTH = Limit("neurons per hidden layer", 1, 64)
+ROWS = Limit("the number of data rows (samples)", 1, 50_000)
+FEATURES = Limit("the number of input features", 1, 63)
+OUTPUTS = Limit("the number of outputs (classes or targets)", 1, 10)
+CLASSES = Limit("the number of classes", 2, OUTPUTS.hi)
+#: rows × (inputs + neurons): what one pass over the data holds (x, and z and a of every neuron, for every row)
+CELLS = Limit("rows × (inputs + neurons), the data times the network's size", 1, 500_000)
+#: multiply-adds a restore or a rewind may replay (a few seconds of one core)
+REPLAY_WORK = Limit("the replay work (steps × rows × weights)", 0, 2 * 10**9)
+FILE_BYTES = 5 * 2**20                  #: largest CSV or experiment file
+TRACE_MEMORY_BUDGET = 8 * 2**20         #: bytes of full step traces a trainer keeps (at least the newest one)
+MAX_TRACES = 8                          #: the newest traces stay inspectable; older ones come back through rewind
+SNAPSHOT_MEMORY_BUDGET = 8 * 2**20      #: bytes of parameter snapshots a trainer keeps for rewind
+
+
+def network_problems(n_in: int, hidden: tuple[int, ...], n_out: int, rows: int) -> list[str]:
+    """Return one message per limit a network of widths (n_in, *hidden, n_out) on `rows` rows breaks."""
+    problems = [HIDDEN_LAYERS.problem(len(hidden)), FEATURES.problem(n_in), OUTPUTS.problem(n_out),
+                ROWS.problem(rows)]
+    problems += [WIDTH.problem(h, f"in hidden layer {l}") for l, h in enumerate(hidden, start=1)]
+    problems = [p for p in problems if p]
+    if not problems:
+        width = n_in + sum(hidden) + n_out
+        cells = CELLS.problem(rows * width, f"= {rows:,} rows × {width}")
+        problems += [cells] if cells else []
+    return problems
+
+
+def replay_work(steps: int, rows: int, sizes: tuple[int, ...]) -> int:
+    """Return the multiply-adds of `steps` training steps on `rows` rows of a net with widths `sizes`."""
+    weights = sum(a * b for a, b in itertools.pairwise(sizes))
+    return 3 * steps * rows * weights   # forward, backward and the evaluation after the update

@@ -1,0 +1,6 @@
+"""Session-state keys shared by the ui modules (here, so they import it instead of each other)."""
+
+TRAINER_KEY = "_trainer"
+NOTICE_KEY = "_trainer_notice"
+PENDING_KEY = "_pending_settings"
+LESSON_KEY = "_lesson"  # (lesson number, variant) of the open lesson
