@@ -6,6 +6,7 @@ import os
 import streamlit as st
 
 from ui.chrome import presenter_toggle
+from ui.restart_notice import restart_notice
 
 st.set_page_config(page_title="Backprop visualizer", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="expanded")
@@ -20,6 +21,7 @@ pages = [
 ]
 page = st.navigation(pages, position="top")
 try:
+    restart_notice()  # a student whose server died (make serve-class) is told what came back
     presenter_toggle()  # on every page: the projector switch must be one click away wherever you are
     page.run()
 except Exception:
