@@ -35,6 +35,7 @@ POLL_S = 0.3
 # a worker that keeps dying is started again at most this often
 RESTART_GAP_S = (1, 2, 5, 10, 30)
 PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: a child between fork and exec should only call it
 
 
@@ -92,7 +93,7 @@ class Worker:
 
     def start(self) -> None:
         """Start (or start again) `streamlit run app.py` on this worker's port."""
-        argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+        argv = [sys.executable, str(ROOT / "serve" / "worker.py"), "run", "app.py", "--server.address", "127.0.0.1",
                 "--server.port", str(self.port), "--server.headless", "true", "--server.fileWatcherType", "none",
                 "--browser.gatherUsageStats", "false", "--logger.hideWelcomeMessage", "true"]
         self.proc = spawn(self.name, argv, {**self.env, "BPV_WORKER": self.name})
@@ -139,7 +140,9 @@ class Stop(Exception):
 
 
 def on_signal(signum, _frame) -> None:
-    """Turn a stop signal into Stop in the main loop."""
+    """Turn the first stop signal into Stop in the main loop; ignore the next (make passes on its own SIGTERM)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
 
 
@@ -195,7 +198,7 @@ def main() -> int:
     if args.workers < 1:
         sys.exit("--workers must be at least 1")
     bind = {**os.environ, "BPV_BIND": f"{args.address}:{args.port}"}
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, on_signal)
 
     # One secret for all workers, new each run: a cookie one worker signs is valid on the others.
@@ -220,8 +223,8 @@ def main() -> int:
             log(f"{stop}: stopping HAProxy and the workers")
             return 0
         finally:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
             stop_all(procs + [w.proc for w in workers if w.proc is not None])
 
 

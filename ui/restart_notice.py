@@ -19,6 +19,16 @@ def previous_session_id(websocket_protocol: str) -> str | None:
     return entries[2] if len(entries) >= 3 and entries[2] else None
 
 
+@st.fragment(run_every=3600)
+def _rerun_on_reconnect() -> None:
+    """Draw nothing. Its timer makes the browser rerun the page whenever its websocket reconnects.
+
+    Without a timer the frontend reruns after a reconnect only if a run or a fragment run was under way, and a
+    session the new server does not know then stays stale: its next Step names a fragment that server never
+    saw, and nothing happens.
+    """
+
+
 def restart_notice() -> None:
     """On a session's first run, show a notice if the tab had a session this server does not know.
 
@@ -26,6 +36,7 @@ def restart_notice() -> None:
     a resumed id on a first run means the session was lost: its worker died and the balancer moved the tab to
     another one, or the worker restarted.
     """
+    _rerun_on_reconnect()
     if st.session_state.get(CHECKED_KEY):
         return
     st.session_state[CHECKED_KEY] = True
