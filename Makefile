@@ -10,7 +10,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 # `make serve-class` on every interface (the LAN), unless ADDRESS=127.0.0.1.
 serve-class: ADDRESS ?= 0.0.0.0
 
-.PHONY: run serve-class test lint bench screenshots chromium haproxy clean
+.PHONY: run serve-class test lint bench bench-class screenshots chromium haproxy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: $(STAMP) chromium
 	$(BIN)/python bench/engine_step.py
 	$(BIN)/python bench/landscape.py
 	$(BIN)/python bench/browser_latency.py
+
+# one process vs workers behind HAProxy, 20 and 60 lock-step sessions: one summary table (a few minutes)
+bench-class: $(STAMP) chromium haproxy
+	$(BIN)/python bench/class_load.py --students --servers 0 1 2 --sessions 20 60
 
 screenshots: $(STAMP) chromium
 	$(BIN)/python docs/screenshots.py
