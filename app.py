@@ -6,6 +6,7 @@ import os
 import streamlit as st
 
 from ui.chrome import presenter_toggle
+from ui.restart_notice import restart_notice
 from ui.session import presenter_mode
 
 # presenter mode folds the sidebar away (one click brings it back): the projector needs the width
@@ -22,6 +23,7 @@ pages = [
 ]
 page = st.navigation(pages, position="top")
 try:
+    restart_notice()  # a student whose server died (make serve-class) is told what came back
     presenter_toggle()  # on every page: the projector switch must be one click away wherever you are
     page.run()
 except Exception:
