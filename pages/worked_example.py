@@ -19,7 +19,7 @@ from engine.worked import (
 )
 from ui.chrome import result_boxes
 from ui.session import current_style, presenter_mode
-from ui.viewport import column_space
+from ui.viewport import Space, column_space
 from viz import worked as vw
 
 #: the editable numbers as rows of (name, short label, help) on screen
@@ -32,6 +32,8 @@ ROWS = (
      ("b2", "b2", "bias of the output layer")),
 )
 LIMITS = {"t1": (0.0, 1.0), "t2": (0.0, 1.0), "lr": (1e-4, 100.0)}
+INPUT_PX = 76  #: holds "0.5933" at the page's font; five fit a row beside the drawing
+WIDE_PX = 1000  #: a main area at least this wide has the drawing and the numbers side by side
 
 
 def reset_numbers() -> None:
@@ -40,12 +42,15 @@ def reset_numbers() -> None:
 
 
 def number_inputs() -> WorkedNumbers:
+    # fixed-width boxes that wrap onto more rows in a narrow column, so a value is never cut
     values = {}
     for row in ROWS:
-        for col, (name, label, what) in zip(st.columns(len(row), gap="small"), row):
-            lo, hi = LIMITS.get(name, (-100.0, 100.0))
-            values[name] = col.number_input(label, lo, hi, value=getattr(TEXTBOOK, name), step=0.01,
-                                            format="%.6g", key=f"we_{name}", persist_state="session", help=what)
+        with st.container(horizontal=True, gap="xsmall"):
+            for name, label, what in row:
+                lo, hi = LIMITS.get(name, (-100.0, 100.0))
+                values[name] = st.number_input(label, lo, hi, value=getattr(TEXTBOOK, name), step=0.01,
+                                               format="%.6g", key=f"we_{name}", persist_state="session", help=what,
+                                               width=INPUT_PX)
     return WorkedNumbers.from_dict(values)
 
 
@@ -60,8 +65,15 @@ def cached(slot: str, key: tuple, build):
 style = current_style()
 if not presenter_mode():  # on the projector the navigation bar names the page; the drawing needs the rows
     st.markdown("#### Worked example: one step of backprop on the 2-2-2 network")
-drawing_col, numbers_col = st.columns([3, 2], gap="medium")
-with numbers_col:
+# before the browser reports, guess the main area of a 1280-px projector (the sidebar folded in presenter mode)
+page = column_space("we_page", Space(1232 if presenter_mode() else 910, 110))
+if page.width >= WIDE_PX:
+    drawing_col, numbers_col = st.columns([3, 2], gap="medium")
+    numbers_box = numbers_col.container()
+else:  # a narrow screen: the drawing first, the numbers folded under it (the first forward lines stay in view)
+    drawing_col = st.container()
+    numbers_box = drawing_col.expander("Your own numbers (edit any of them)")
+with numbers_box:
     numbers = number_inputs()
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button("Textbook values", key="we_reset", on_click=reset_numbers, help="Back to the notes' numbers")
@@ -85,17 +97,18 @@ fw = forward_numbers(trainer, trace)
 out_chain, hid_chain = output_chain(trainer, trace), hidden_chain(trainer, trace)
 numeric = finite_differences(trainer, trace) if show_fd else None
 with drawing_col:
-    space = column_space("we_space")
-    # leave room under the drawing for its legend and the first forward lines
-    height = max(300, min(int(0.68 * space.width), 420, space.height_left() - 260))
+    space = column_space("we_space", Space(int(0.6 * page.width) - 16 if page.width >= WIDE_PX else page.width,
+                                           page.top + 50))
+    # leave room under the drawing for the punchline, the notation and the first forward lines
+    below = 330 if page.width >= WIDE_PX else 380
+    height = max(250, min(int(0.6 * space.width), 420, space.height_left() - below))
     st.plotly_chart(vw.worked_network(trace, fw, style, width=space.width, height=height),
                     key="we_network", width="content", config={"displayModeBar": False})
-    st.caption(vw.NOTATION)
-with numbers_col:
     change = error_after(trace) - trace.loss
     result_boxes([("E_total before the update", vw.num(trace.loss)),
                   (f"after one update ({'+' if change >= 0 else '−'}{vw.num(abs(change))})",
                    vw.num(error_after(trace)))], big=True)
+    st.caption(vw.NOTATION)
 
 st.markdown("##### 1 · Forward pass")
 for block in vw.forward_lines(fw, trace):

@@ -13,14 +13,15 @@ from ui.session import presenter_mode
 # It reports again only when something moved by more than a few pixels (no rerun loops), debounced.
 _JS = """
 export default function({ parentElement, setStateValue }) {
+  // the element stays in the page's flow (so it knows where it is) but takes no room
   const host = parentElement.closest('[data-testid="stElementContainer"]');
-  if (host) host.style.display = 'none';
+  if (host) Object.assign(host.style, {height: '0px', minHeight: '0px', overflow: 'hidden', marginBottom: '-0.45rem'});
   const measure = () => {
-    const col = parentElement.closest('[data-testid="stColumn"]')
+    const column = parentElement.closest('[data-testid="stColumn"]')
       || parentElement.closest('[data-testid="stVerticalBlock"]');
-    if (!col) return;
-    const r = col.getBoundingClientRect();
-    const now = {width: Math.round(r.width), top: Math.round(r.top + window.scrollY),
+    if (!column || !host) return;
+    const here = host.getBoundingClientRect();
+    const now = {width: Math.round(column.getBoundingClientRect().width), top: Math.round(here.top + window.scrollY),
                  window_width: window.innerWidth, window_height: window.innerHeight};
     const last = parentElement.__bpvLast;
     const moved = !last || Object.keys(now).some((k) => Math.abs(now[k] - last[k]) > 6);
@@ -40,7 +41,7 @@ _space = st.components.v2.component("bpv_space", js=_JS, isolate_styles=False)
 
 @dataclass(frozen=True)
 class Space:
-    """Pixels: the width of the column a figure goes in, its top on the page and the window's size."""
+    """Pixels: the width of the column a figure goes in, where the figure starts on the page, the window's size."""
 
     width: int = 760
     top: int = 190

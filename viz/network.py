@@ -192,7 +192,9 @@ def geometry(sizes: Sequence[int], style: Style, width: int, height: int, *,
     rows, ys, more = [], [], []
     middle = (top + bottom) / 2
     for n, k in zip(sizes, counts):
-        y = middle + (k - 1) / 2 * dy - np.arange(k) * dy
+        # a column of few neurons spreads out (its labels need the room), never past the drawing's height
+        spacing = min((top - bottom) / (k - 1), max(dy, 1.6 * d, 1.5 * font)) if k > 1 else 0.0
+        y = middle + (k - 1) / 2 * spacing - np.arange(k) * spacing
         if n <= k:
             rows.append(np.arange(n))
             ys.append(y)

@@ -10,11 +10,11 @@ pytestmark = pytest.mark.e2e
 
 
 def counter_text(page) -> str:
-    return page.locator(".bpv-counter").inner_text()
+    return page.locator(".bpv-counter").last.inner_text()
 
 
 def click_and_wait(page, selector: str, expect: str) -> None:
-    page.locator(selector).click()
+    page.locator(selector).first.click()
     page.wait_for_function(
         "([sel, text]) => document.querySelector(sel) && document.querySelector(sel).innerText.includes(text)",
         arg=[".bpv-counter", expect], timeout=30_000)
@@ -28,11 +28,11 @@ def graph_points(page, count: int):
     wait_for_app(page)
     chart = page.locator("[class*='st-key-fb_net_'] .js-plotly-plot").last
     chart.locator("path.point").first.wait_for(state="visible")
-    traces = chart.locator(".scatterlayer .trace:has(path.point)")
+    # traces with markers, in order: the neurons, the grey unreached ones, the edge midpoints (the most points)
+    traces = chart.locator("g.trace:has(path.point)")
     for i in range(traces.count()):
-        points = traces.nth(i).locator("path.point")
-        if points.count() == count:
-            return points
+        if traces.nth(i).locator("path.point").count() == count:
+            return traces.nth(i).locator("path.point")
     raise AssertionError(f"no trace with {count} points")
 
 
@@ -48,27 +48,32 @@ def click_point(page, locator) -> None:
 def test_step_click_neuron_and_scrub(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
+    page.wait_for_timeout(1500)
+    wait_for_app(page)
     assert "iteration 0" in counter_text(page)
     for k in (1, 2, 3):
         click_and_wait(page, ".st-key-fb_step button", f"iteration {k} ·")
-    assert re.search(r"iteration 3 · epoch 3 · batch 1 of 1", counter_text(page))
+    assert re.search(r"iteration 3 · epoch 3 · batch 1/1", counter_text(page))
 
     # click the first neuron of hidden layer 1 (node index 2: after the two inputs)
     click_point(page, graph_points(page, N_NODES).nth(2))
-    page.wait_for_selector("text=Neuron 1 of the hidden layer 1", timeout=30_000)
+    page.wait_for_selector("text=Hidden h1, neuron 1", timeout=30_000)
     page.wait_for_selector(".katex", timeout=30_000)
     assert page.locator(".katex").count() >= 3  # z = Σ w·a + b, a = f(z), δ = …
 
-    # move the phase scrubber to the start: forward through layer 1
-    thumb = page.locator(".st-key-fb_phase input").first
-    thumb.focus()
-    page.keyboard.press("Home")
-    page.wait_for_function("() => document.querySelector('.st-key-fb_phase').innerText.includes('forward 1')")
+    # the clicked neuron is ringed on the graph: one more trace than the plain figure's
+    # walk the phases with the clicker's key to the update (the chart keeps the panel open)
+    for _ in range(7):
+        page.keyboard.press("PageDown")
+        page.wait_for_timeout(300)
+    page.wait_for_function("() => document.querySelector('.st-key-fb_phase').innerText.includes('update')")
     wait_for_app(page)
     page.wait_for_timeout(800)
     screenshot(page, "forward_backward")
 
-    # click an edge midpoint: the gradient panel appears
+    # close the panel (Esc), then click an edge midpoint: the gradient panel appears
+    page.keyboard.press("Escape")
+    page.locator("[class*='st-key-fb_data']").first.wait_for()
     click_point(page, graph_points(page, N_EDGES).nth(5))
-    page.wait_for_selector("text=whole batch", timeout=30_000)
+    page.wait_for_selector("text=batch of 160", timeout=30_000)
     screenshot(page, "forward_backward_edge")

@@ -69,14 +69,14 @@ def test_step_20_times_and_read_the_ratios_off_the_gradient_flow(page, app_url):
 @pytest.mark.e2e
 def test_play_runs_until_paused_and_other_widgets_still_answer(page, app_url):
     _open(page, f"{app_url}/vanishing-gradients")
-    _live(page, "vg_play").locator("button").click()
+    _live(page, "vg_play").locator("button").first.click()
     page.wait_for_function(
         "() => /iteration ([1-9]\\d+)/.test(document.querySelector('[data-testid=stMain]').innerText)")
     # while playing, another view can still be chosen
     _live(page, "vg_view").locator("button", has_text="Gradients over time").click()
     _live(page, "vg_time_fig").wait_for()
-    _live(page, "vg_play", "Pause").locator("button").click()
-    _live(page, "vg_play", "Play").wait_for()
+    _live(page, "vg_pause").locator("button").first.click()
+    _live(page, "vg_play").first.wait_for()
     wait_for_app(page)
     paused_at = _iteration(page)
     page.wait_for_timeout(1000)
@@ -86,7 +86,7 @@ def test_play_runs_until_paused_and_other_widgets_still_answer(page, app_url):
 @pytest.mark.e2e
 def test_play_stops_at_a_divergence_with_a_clear_message(page, app_url):
     _open(page, f"{app_url}/vanishing-gradients{DIVERGING}")
-    _live(page, "vg_play").locator("button").click()
+    _live(page, "vg_play").locator("button").first.click()
     page.get_by_text("Play stopped: ReLU diverged at iteration 2.").wait_for()
-    _live(page, "vg_play", "Play").wait_for()
+    _live(page, "vg_play").first.wait_for()
     assert "ReLU diverged at iteration 2" in page.locator("[data-testid='stAlert']").all_inner_texts()[-1]
