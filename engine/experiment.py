@@ -310,9 +310,10 @@ def _v1_dataset(value, cfg: Config) -> Dataset:
 
 
 def _from_v1(doc: dict) -> tuple[Trainer, str]:
+    # the settings first: a file with settings we don't know says so, whatever else it lacks
+    cfg = _config(doc.get("config"), "the settings")
     _object(doc, "the file", {"format", "config", "iteration", "initial_params", "params", "settings_changed",
                               "dataset"}, {"format", "config", "iteration", "initial_params", "params"})
-    cfg = _config(doc["config"], "the settings")
     dataset = _v1_dataset(doc["dataset"], cfg) if "dataset" in doc else None
     if dataset is None:
         _builtin_network(cfg)

@@ -2,22 +2,18 @@
 
 import streamlit as st
 
-from engine import INITS, OPTIMIZERS, Config
-from engine.diagnostics import COMPARE_ACTIVATIONS, Comparison, comparison_for
+from engine import Config
+from engine.diagnostics import Comparison, comparison_for
+from ui import vanishing_settings as vs
 from ui.controls import step_row
 from ui.play import live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
-from ui.settings import ACT_LABELS, LR_STEPS, claim_url_keys
+from ui.settings import Setting, claim_url_keys
+from ui.urlcheck import check_vanishing_url
 from ui.viewport import column_space
 from viz import vanishing as vv
 
 K = "vg"
-VG_DATASETS = {"circle": "Circle", "moons": "Two moons", "xor_quadrants": "XOR quadrants", "gaussians": "Two Gaussians",
-               "spiral": "Two spirals"}
-INIT_CHOICES = {k: v for k, v in INITS.items() if k != "zeros"}
-LOSS_CHOICES = {"half_sse": "½·SSE (as Glorot & Bengio)", "bce": "Binary cross-entropy"}
-SCALES = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
-CLIPS = (0.0, 0.1, 0.5, 1.0, 5.0, 20.0)
 CAPTIONS = {
     "sat": "Tall left bars: units stuck on the flat part of σ or tanh (their slope passes almost no gradient). "
            "Right bars: ReLU units that output 0 for every sample and so can never learn again.",
@@ -35,30 +31,31 @@ def _off(v: float) -> str:
     return f"{v:g}" if v else "off"
 
 
+def _widget(s: Setting):
+    """Draw one of this page's settings (ui/vanishing_settings.py) bound to the URL; return its value."""
+    q = {"key": s.key, "bind": "query-params"}
+    if s.kind == "select":
+        opts = list(s.options)
+        return st.selectbox(s.label, opts, index=opts.index(s.default), format_func=s.options.get, **q)
+    if s.kind == "steps":
+        return st.select_slider(s.label, s.options, value=s.default, format_func=_off if s.key == "vg_clip" else str,
+                                **q)
+    if s.hi - s.lo > 100 and s.step == 1:
+        return st.number_input(s.label, int(s.lo), int(s.hi), s.default, **q)
+    return st.slider(s.label, int(s.lo), int(s.hi), s.default, step=int(s.step), **q)
+
+
 def setup() -> tuple[Config, list[str]]:
     """Draw this page's own settings in the sidebar; return (config, activations)."""
-    q = {"bind": "query-params"}
     with st.sidebar:
         st.markdown("**This page's networks** — one per activation; changes rebuild them")
-        acts = st.multiselect("Activations", list(ACT_LABELS), default=list(COMPARE_ACTIVATIONS),
-                              format_func=ACT_LABELS.get, key="vg_acts", **q)
-        depth = st.slider("Hidden layers", 2, 12, 6, key="vg_depth", **q)
-        width = st.slider("Neurons per hidden layer", 4, 64, 32, key="vg_width", **q)
-        init = st.selectbox("Initialisation", list(INIT_CHOICES), index=list(INIT_CHOICES).index("standard"),
-                            format_func=INIT_CHOICES.get, key="vg_init", **q)
-        scale = st.select_slider("Initial weights × (scale)", SCALES, value=1.0, key="vg_scale", **q)
-        ds = st.selectbox("Dataset", list(VG_DATASETS), format_func=VG_DATASETS.get, key="vg_ds", **q)
-        n = st.slider("Samples N", 50, 1000, 200, step=50, key="vg_n", **q)
-        loss = st.selectbox("Loss", list(LOSS_CHOICES), format_func=LOSS_CHOICES.get, key="vg_loss", **q)
-        seed = st.number_input("Weight seed", 0, 9999, 1, key="vg_seed", **q)
+        acts = st.multiselect(vs.ACTIVATIONS.label, list(vs.ACTIVATIONS.options), default=list(vs.DEFAULT_ACTIVATIONS),
+                              format_func=vs.ACTIVATIONS.options.get, key=vs.ACTIVATIONS.key, bind="query-params")
+        values = {s.key: _widget(s) for s in vs.NETWORK}
         st.divider()
         st.markdown("**Training** — changes keep the weights")
-        opt = st.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="vg_opt", **q)
-        lr = st.select_slider("Learning rate η", LR_STEPS, value=1.0, key="vg_lr", **q)
-        clip = st.select_slider("Clip gradient norm at", CLIPS, value=0.0, format_func=_off, key="vg_clip", **q)
-    cfg = Config(dataset=ds, n_samples=n, test_ratio=0.0, hidden=(width,) * depth, loss=loss, init=init,
-                 init_scale=scale, seed=int(seed), lr=lr, optimizer=opt, clip_norm=clip)
-    return cfg, acts
+        values |= {s.key: _widget(s) for s in vs.TRAINING}
+    return vs.to_config(values), acts
 
 
 def advance(n: int) -> tuple[int, str | None]:
@@ -102,6 +99,7 @@ def live() -> None:
     st.caption(CAPTIONS[view])
 
 
+check_vanishing_url()  # before any vg_* widget reads the link
 claim_url_keys("vg_")  # this page's own URL-bound widgets
 if not presenter_mode():
     st.markdown("#### Vanishing gradients — the same deep network, one copy per activation: **where does the "

@@ -62,8 +62,7 @@ def lesson_banner() -> None:
     chosen = st.session_state.get(LESSON_KEY)
     if chosen is None:
         raw = str(st.query_params.get("lesson", ""))
-        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else None
-        chosen = (number, None) if number in BY_NUMBER else None
+        chosen = (int(raw), None) if raw in {str(n) for n in BY_NUMBER} else None  # never int() a link's text
     if chosen is None:
         return
     lesson = BY_NUMBER[chosen[0]]

@@ -13,6 +13,7 @@ from ui.stage import stage
 from ui.walk import View
 from viz.equations import edge_equations, neuron_equations
 from viz.network import Selection, layer_name
+from viz.text import MESSAGE_LIMIT, markdown_text
 
 
 def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection, sample: int | None, key: str) -> bool:
@@ -93,6 +94,9 @@ def export_panel(trainer: Trainer, key: str) -> None:
                             "history.csv", "text/csv", key=f"{key}_hist", on_click="ignore")
     cols[1].download_button("Experiment (JSON)", lambda: to_json(trainer, custom_data=trainer.custom_data),
                             "experiment.json", "application/json", key=f"{key}_json", on_click="ignore")
+    restored = st.session_state.pop(f"{key}_restored", None)
+    if restored:  # said after the rerun that moved the sidebar to the loaded settings
+        st.success(markdown_text(restored, MESSAGE_LIMIT))
     upload = st.file_uploader("Load a saved experiment (.json)", type=["json"], key=f"{key}_load")
     if upload is None or st.session_state.get(f"{key}_loaded") == upload.file_id:
         return
@@ -100,8 +104,9 @@ def export_panel(trainer: Trainer, key: str) -> None:
     try:
         loaded, message = from_json(upload.getvalue())
     except ExperimentError as e:
-        st.error(f"Could not load that file: {e}. Your current experiment is unchanged.")
+        st.error(f"Could not load that file: {markdown_text(e, MESSAGE_LIMIT)}. Your current experiment is "
+                 "unchanged.")
         return
     set_trainer(loaded)
-    st.success(message)
+    st.session_state[f"{key}_restored"] = message
     st.rerun()

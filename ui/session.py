@@ -10,6 +10,7 @@ from engine import LIVE_FIELDS, Config, Trainer
 from ui.keys import LESSON_KEY, NOTICE_KEY, PENDING_KEY, TRAINER_KEY
 from ui.settings import from_config, to_config
 from ui.sidebar import render_sidebar
+from viz.text import MESSAGE_LIMIT, markdown_text
 from viz.theme import Style
 
 __all__ = ["LESSON_KEY", "NOTICE_KEY", "PENDING_KEY", "TRAINER_KEY", "current_style", "current_trainer",
@@ -33,7 +34,8 @@ def trainer_for(cfg: Config) -> Trainer:
         try:
             trainer = Trainer(cfg)
         except ValueError as e:
-            st.error(f"These settings don't work together: {e}. Showing the default experiment instead.")
+            st.error(f"These settings don't work together: {markdown_text(e, MESSAGE_LIMIT)}. Showing the default "
+                     "experiment instead.")
             trainer = Trainer(Config())
         st.session_state[TRAINER_KEY] = trainer
         return trainer
@@ -50,7 +52,7 @@ def trainer_for(cfg: Config) -> Trainer:
             return trainer
         rebuilt = Trainer(new_cfg, dataset=trainer.dataset if trainer.custom_data else None)
     except ValueError as e:
-        st.error(f"That change was not applied: {e}. Your experiment is unchanged.")
+        st.error(f"That change was not applied: {markdown_text(e, MESSAGE_LIMIT)}. Your experiment is unchanged.")
         return trainer
     st.session_state[TRAINER_KEY] = rebuilt
     st.session_state.pop(LESSON_KEY, None)  # the lesson's scenario no longer applies

@@ -93,11 +93,12 @@ class Setting:
     shown: Callable[[dict], bool] | None = None          #: shown only when this holds for the values so far
     to_fields: Callable[[dict], dict] | None = None      #: widget values → Config fields (default: the field)
     from_field: Callable[[Config], object] | None = None  #: Config → widget value (default: the field)
+    own_default: object = None  #: the default of a page's own setting that sets no Config field
 
     @property
     def default(self):
-        """Return the widget value of Config's default."""
-        return self.value_for(Config())
+        """Return the widget value of Config's default (a page's own setting: its own default)."""
+        return self.value_for(Config()) if self.own_default is None else self.own_default
 
     def value_for(self, cfg: Config):
         """Return the widget value closest to cfg's (a loaded experiment may hold values the widget can't show)."""

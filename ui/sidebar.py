@@ -6,11 +6,24 @@ import streamlit as st
 
 from engine import Config
 from ui.keys import NOTICE_KEY, PENDING_KEY
+from ui.lessons import BY_NUMBER
 from ui.settings import BY_KEY, LEGACY_KEYS, SETTINGS, Setting, migrate_legacy, to_config, url_problems
 from ui.upload import csv_upload
+from ui.urlcheck import UrlField, clean_url, show_url_notice
+from viz.text import markdown_text
 
 URL_CHECKED_KEY = "_url_checked"
 URL_NOTICE_KEY = "_url_notice"
+
+
+def _lesson(raw: str) -> int:
+    if raw not in {str(n) for n in BY_NUMBER}:
+        raise ValueError(f"no such lesson (there are lessons 1 to {max(BY_NUMBER)})")
+    return int(raw)
+
+
+#: every URL key the shared sidebar and the lesson banner read, checked before any widget sees it
+URL_FIELDS = (*(UrlField.of(s) for s in SETTINGS), UrlField("lesson", "Lesson", _lesson, str, None))
 
 
 def _fmt_step(value) -> str:
@@ -72,26 +85,40 @@ def hidden_controls() -> frozenset[str]:
     return frozenset(k for k in keys if k in BY_KEY or k == "csv")
 
 
-def check_url_once() -> None:
-    """On a session's first run, note every unknown or invalid URL value (Streamlit then uses defaults)."""
-    if st.session_state.get(URL_CHECKED_KEY):
-        return
-    st.session_state[URL_CHECKED_KEY] = True
+def _migrate_legacy_links() -> None:
+    """Rewrite links made before per-layer widths (?layers=N&width=M) as ?hidden=M-…-M, noting bad parts."""
     params = {k: st.query_params.get_all(k) for k in st.query_params}
-    problems = url_problems(params)
-    if problems:
-        st.session_state[URL_NOTICE_KEY] = problems
-    # links made before per-layer widths (?layers=N&width=M): the hidden-widths widget starts at their value
-    migrated, _ = migrate_legacy(params)
+    migrated, problems = migrate_legacy(params)
     for key in set(params) - set(migrated):
         del st.query_params[key]
     if "hidden" in migrated and "hidden" not in params:
-        st.session_state["hidden"] = st.query_params["hidden"] = migrated["hidden"]
+        st.session_state["hidden"] = migrated["hidden"]
+        if not st.session_state.get(URL_CHECKED_KEY):
+            st.query_params["hidden"] = migrated["hidden"]  # the first run: the widget is not bound yet
+    if problems:
+        st.session_state[URL_NOTICE_KEY] = st.session_state.get(URL_NOTICE_KEY, []) + [
+            markdown_text(p, limit=None) for p in problems]
+
+
+def check_url() -> None:
+    """Fix bad or repeated setting values in the URL before the widgets read them, and keep a notice for them.
+
+    Runs on every script run (a page switch or back/forward brings a new URL); unknown keys are noted once.
+    """
+    _migrate_legacy_links()
+    problems = clean_url(URL_FIELDS)
+    if not st.session_state.get(URL_CHECKED_KEY):
+        st.session_state[URL_CHECKED_KEY] = True
+        # the values left are valid now, so this only names unknown keys
+        unknown = url_problems({k: st.query_params.get_all(k) for k in st.query_params})
+        problems += [markdown_text(p, limit=None) for p in unknown]
+    if problems:
+        st.session_state[URL_NOTICE_KEY] = st.session_state.get(URL_NOTICE_KEY, []) + problems
 
 
 def render_sidebar() -> Config:
     """Draw the settings in the sidebar and return the Config they describe."""
-    check_url_once()
+    check_url()
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending:
         # a loaded experiment or lesson: move the widgets to its settings before they are drawn
@@ -118,10 +145,9 @@ def render_sidebar() -> Config:
 
 def show_notices() -> None:
     """Show (once) the URL notice and the last rebuild notice at the top of the page."""
+    check_url()  # a page may show its notices before it draws the sidebar
     rebuilt = st.session_state.pop(NOTICE_KEY, None)
     if rebuilt:
         st.toast(rebuilt)
     problems = st.session_state.pop(URL_NOTICE_KEY, None)
-    if problems:
-        st.warning("Some link settings were not understood, so their defaults are used:\n\n"
-                   + "\n".join(f"- {p}" for p in problems))
+    show_url_notice(problems)

@@ -7,10 +7,41 @@ import plotly.graph_objects as go
 
 import viz.objs as vo
 from engine.trainer import Trainer
+from viz.text import plotly_text
 from viz.theme import DIVERGING, SERIES, Style, base_layout
 
 GRID = 80
 CLASS_SCALES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+#: train + test points drawn at most: a Step's figure stays small (~0.1 MB) whatever the data's size
+MAX_POINTS = 2000
+
+
+def shown_points(n_train: int, n_test: int, batch_index: np.ndarray | None = None,
+                 budget: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Return (train indices, test indices) of the points to draw: all when they fit in `budget`, else a fixed
+    seeded sample of each set in proportion (the same points at every step) plus every point of the batch."""
+    total = n_train + n_test
+    if total <= budget:
+        return np.arange(n_train), np.arange(n_test)
+    rng = np.random.default_rng(0)
+    k_train = round(budget * n_train / total)
+    train = rng.choice(n_train, size=k_train, replace=False)
+    test = rng.choice(n_test, size=budget - k_train, replace=False)
+    if batch_index is not None and len(batch_index) < n_train:
+        train = np.union1d(train, batch_index)
+    return np.sort(train), np.sort(test)
+
+
+def _sample_note(shown: int, total: int, mini_batch: bool, style: Style) -> dict:
+    """Return the layout annotation (and the top margin it needs) saying how many points are drawn ({} when all)."""
+    if shown >= total:
+        return {}
+    size = round(style.font * 0.75)
+    text = f"{shown:,} of {total:,} points shown<br>(a fixed sample{' and the batch' if mini_batch else ''})"
+    return {"annotations": [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left",
+                             "yanchor": "bottom", "align": "left", "showarrow": False,
+                             "font": {"size": size, "color": "#555"}}],
+            "margin": {"t": 20 + round(2.6 * size)}}
 
 
 def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,24 +77,31 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
     `compact`: small margins, legend inside and a thin colour bar, for a narrow column.
     """
     ds, split = trainer.dataset, trainer.split
-    X_train_raw = split.X_train * split.std + split.mean
-    X_test_raw = split.X_test * split.std + split.mean
+    train, test = shown_points(len(split.X_train), len(split.X_test), batch_index)
+    X_train_raw = split.X_train[train] * split.std + split.mean
+    X_test_raw = split.X_test[test] * split.std + split.mean
+    y_train, y_test = split.y_train[train], split.y_test[test]
+    mini_batch = batch_index is not None and len(batch_index) < len(split.X_train)
+    note = _sample_note(len(train) + len(test), len(split.X_train) + len(split.X_test), mini_batch, style)
+    names = [plotly_text(n) for n in ds.feature_names[:2]]
     traces = []
     if ds.X.shape[1] == 1:
         xs = np.linspace(ds.X[:, 0].min(), ds.X[:, 0].max(), 200)
-        traces.append(vo.Scatter(x=X_train_raw[:, 0], y=split.y_train[:, 0], mode="markers", name="train",
+        traces.append(vo.Scatter(x=X_train_raw[:, 0], y=y_train[:, 0], mode="markers", name="train",
                                  marker={"size": style.marker, "color": SERIES[0]}))
         if len(X_test_raw):
-            traces.append(vo.Scatter(x=X_test_raw[:, 0], y=split.y_test[:, 0], mode="markers", name="test",
+            traces.append(vo.Scatter(x=X_test_raw[:, 0], y=y_test[:, 0], mode="markers", name="test",
                                      marker={"size": style.marker, "color": SERIES[1], "symbol": "x"}))
         traces.append(vo.Scatter(x=xs, y=trainer.predict(xs[:, None], params)[:, 0], mode="lines", name="prediction",
                                  line={"width": style.line * 1.5, "color": "#111"}))
-        if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
-            traces.append(vo.Scatter(x=X_train_raw[batch_index, 0], y=split.y_train[batch_index, 0], mode="markers",
+        if mini_batch:
+            X_batch = split.X_train[batch_index] * split.std + split.mean
+            traces.append(vo.Scatter(x=X_batch[:, 0], y=split.y_train[batch_index, 0], mode="markers",
                                      name="this batch", marker={"size": style.marker * 1.8, "color": "rgba(0,0,0,0)",
                                                                 "line": {"width": 2.5, "color": "#111"}}))
-        layout = base_layout(style, height=height, xaxis={"title": {"text": ds.feature_names[0]}},
-                             yaxis={"title": {"text": ds.target_names[0]}}, **({"width": width} if width else {}))
+        extra = _layout_extras(width, compact, note, style)
+        layout = base_layout(style, height=height, xaxis={"title": {"text": names[0]}},
+                             yaxis={"title": {"text": plotly_text(ds.target_names[0])}}, **extra)
         return vo.Figure(traces, layout=layout)
     xs, ys, Z = prediction_grid(trainer, grid, params)
     bar = {"thickness": 10, "len": 0.8} if compact else {"thickness": 16}
@@ -81,25 +119,33 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
     else:
         traces.append(vo.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75, hoverinfo="skip",
                                  colorbar={"title": {"text": "ŷ"}, **bar}))
-    traces += _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index)
-    extra = {"width": width} if width else {}
-    legend = {"orientation": "h", "y": -0.15}
-    if compact:
-        extra["margin"] = {"l": 44, "r": 4, "t": 8, "b": 36}
-        legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": style.font - 3}}
+    traces += _scatter_points(trainer, (X_train_raw, y_train), (X_test_raw, y_test), style, batch_index)
+    extra = _layout_extras(width, compact, note, style)
     # equal units on both axes, and the map exactly fills its box (the plot shrinks instead of padding)
     layout = base_layout(style, height=height,
-                         xaxis={"title": {"text": ds.feature_names[0]}, "range": [xs[0], xs[-1]],
-                                "constrain": "domain"},
-                         yaxis={"title": {"text": ds.feature_names[1]}, "scaleanchor": "x", "scaleratio": 1,
+                         xaxis={"title": {"text": names[0]}, "range": [xs[0], xs[-1]], "constrain": "domain"},
+                         yaxis={"title": {"text": names[1]}, "scaleanchor": "x", "scaleratio": 1,
                                 "range": [ys[0], ys[-1]], "constrain": "domain"},
-                         legend=legend, showlegend=not compact, **extra)
+                         showlegend=not compact, **extra)
     return vo.Figure(traces, layout=layout)
 
 
-def _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index) -> list[go.Scatter]:
-    """Return the training, test and current-batch point traces of the 2-D data view."""
+def _layout_extras(width: int | None, compact: bool, note: dict, style: Style) -> dict:
+    """Return the layout keys of the size, the margins (small when compact), the legend and the sample note."""
+    extra = {**note, "legend": {"orientation": "h", "y": -0.15 * style.font / 16}}
+    if width:
+        extra["width"] = width
+    if compact:
+        top = note.get("margin", {}).get("t", 8)
+        extra["margin"] = {"l": 44, "r": 4, "t": top, "b": 36}
+        extra["legend"] = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": style.font - 3}}
+    return extra
+
+
+def _scatter_points(trainer, train, test, style, batch_index) -> list[go.Scatter]:
+    """Return the training, test and current-batch point traces of the 2-D data view ((X raw, y) of each set)."""
     ds, split = trainer.dataset, trainer.split
+    (X_train_raw, y_train), (X_test_raw, y_test) = train, test
     classification = ds.task != "regression"
 
     def colours(y):
@@ -110,13 +156,14 @@ def _scatter_points(trainer, X_train_raw, X_test_raw, style, batch_index) -> lis
 
     common = {"mode": "markers"}
     points = [vo.Scatter(x=X_train_raw[:, 0], y=X_train_raw[:, 1], name="train", **common,
-                         marker={"size": style.marker, "color": colours(split.y_train),
+                         marker={"size": style.marker, "color": colours(y_train),
                                  "line": {"width": 1.2, "color": "#111"}})]
     if len(X_test_raw):
         points.append(vo.Scatter(x=X_test_raw[:, 0], y=X_test_raw[:, 1], name="test", **common,
-                                 marker={"size": style.marker, "color": colours(split.y_test), "symbol": "x"}))
+                                 marker={"size": style.marker, "color": colours(y_test), "symbol": "x"}))
     if batch_index is not None and len(batch_index) < split.X_train.shape[0]:
-        points.append(vo.Scatter(x=X_train_raw[batch_index, 0], y=X_train_raw[batch_index, 1], name="this batch",
+        X_batch = split.X_train[batch_index] * split.std + split.mean
+        points.append(vo.Scatter(x=X_batch[:, 0], y=X_batch[:, 1], name="this batch",
                                  **common, marker={"size": style.marker * 2, "color": "rgba(0,0,0,0)",
                                                    "line": {"width": 2.5, "color": "#111"}}))
     return points

@@ -1,21 +1,11 @@
 """AppTest helpers shared by the page tests."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.session import TRAINER_KEY
+from harness.apptest import new_app, trainer_of
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_app(query: dict | None = None) -> AppTest:
-    """Return an AppTest of app.py (not yet run), with optional URL query parameters."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at
+__all__ = ["banner", "new_app", "page_app", "trainer_of"]
 
 
 def page_app(page: str) -> AppTest:
@@ -24,11 +14,6 @@ def page_app(page: str) -> AppTest:
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
-
-
-def trainer_of(at: AppTest):
-    """Return the session's shared Trainer."""
-    return at.session_state[TRAINER_KEY]
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.corpus import BAD_CSVS, GOOD_CSVS
 from tests.app.conftest import new_app, trainer_of
+from tests.app.test_links import shown
 from tests.engine.test_data import BAD
 
 MORE_BAD = {
-    "utf-16": ("x,y,label\n1,2,0\n2,3,1\n3,1,1\n4,0,0\n".encode("utf-16"), "binary"),
     "text target for bce": (b"x,y\n1,a\n2,b\n3,a\n4,b\n", "not a number"),
     "regression target for bce": (b"x,y\n1,0.5\n2,1.5\n3,2.5\n4,7\n", "0/1 labels"),
     "semicolon with text": (b"x;y\n1;0\n2;oops\n3;1\n4;0\n", "not a number"),
@@ -28,7 +29,7 @@ def _upload_and_try(at, name: str, data: bytes):
     if not at.error and at.button(key="csv_use"):
         at.button(key="csv_use").click().run()
         assert not at.exception, name
-    return " ".join(e.value for e in at.error)
+    return " ".join(shown(e.value) for e in at.error)
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +42,42 @@ def stepped():
 def test_every_malformed_csv_gets_a_message_and_keeps_the_experiment(stepped):
     at = stepped
     trainer = trainer_of(at)
-    kinds = {**{k: (v[0], v[2]) for k, v in BAD.items()}, **MORE_BAD}
-    assert len(kinds) >= 20
+    kinds = {**{k: (v[0], v[2]) for k, v in BAD.items()}, **MORE_BAD, **BAD_CSVS}
+    assert len(kinds) >= 60
     for name, (data, words) in kinds.items():
         message = _upload_and_try(at, name, data)
         assert "can't be used" in message and words in message and "unchanged" in message, (name, message)
         assert trainer_of(at) is trainer and trainer.iteration == 10, name
     at.file_uploader(key="csv_file").set_value(None).run()
+    at.button(key="fb_step").click().run()  # the page still steps
+    assert not at.exception and trainer.iteration == 11
+
+
+@pytest.mark.parametrize("name", list(GOOD_CSVS))
+def test_unusual_good_files_train_and_their_names_stay_text(name):
+    at = new_app().run()
+    assert _upload_and_try(at, name, GOOD_CSVS[name][0]) == ""
+    trainer = trainer_of(at)
+    assert trainer.custom_data and trainer.dataset.n == GOOD_CSVS[name][1][0]
+    success = at.success[0].value
+    assert "](" not in success and "<b>" not in success
+    assert shown(success).startswith(f"Training on **{(name + '.csv')[:40]}**: ")
+    at.button(key="fb_step").click().run()
+    assert not at.exception and trainer_of(at).iteration == 1
+
+
+def test_standardising_rebuilds_the_uploaded_data_and_the_advice_goes():
+    at = new_app().run()
+    text = "area,rooms,label\n" + "\n".join(f"{1000 + 37 * i},{i % 5 + 1},{i % 2}" for i in range(40))
+    assert _upload_and_try(at, "houses", text.encode()) == ""
+    assert "tick “Standardise the features”" in shown(at.warning[0].value)
+    at.checkbox(key="csv_std").check().run()
+    trainer = trainer_of(at)
+    assert trainer.custom_data and trainer.config.standardize
+    np.testing.assert_allclose(trainer.split.X_train.mean(axis=0), 0, atol=1e-12)
+    assert not [w for w in at.warning if "Standardise" in w.value]
+    at.button(key="fb_step").click().run()
+    assert trainer_of(at).iteration == 1 and trainer_of(at).config.standardize
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
@@ -91,7 +121,7 @@ def test_tampered_urls_give_defaults_and_a_notice(params):
     notices = " ".join(w.value for w in at.warning)
     assert "not understood" in notices
     for text in [notices, *(m.value for m in at.markdown)]:
-        assert not re.search(r"<(script|img)", text, re.I)
+        assert not re.search(r"(?<!\\)<(script|img)", text, re.I)  # only as escaped text
     cfg = trainer_of(at).config
     assert 1 <= len(cfg.hidden) <= 6 and 1e-4 <= cfg.lr <= 10 and 20 <= cfg.n_samples <= 1000
 

@@ -1,0 +1,152 @@
+"""Benchmark: one session at the largest allowed data and network — server memory above idle, and what holds it.
+
+Run: .venv/bin/python bench/session_memory.py [rows=20000] [columns=64]
+
+One `streamlit run app.py` server (as `make run` serves it). Idle = its VmRSS after a first session has loaded
+the main page and closed. A second session opens `/?layers=6&width=16` (the sidebar's largest network), uploads
+the largest CSV the upload allows (rows × columns, the last column a 0/1 label, 3.7 MB), trains on it, then
+steps (Step, Step ×10, Step one epoch), plays (▶ Play 40), visits every page and comes back. VmRSS is read
+from /proc after each action. The same work done in-process on a bare Trainer gives the bytes the engine keeps
+(data and split, history, the trace ring buffer, rewind snapshots, the 40 played traces), to say what holds
+the memory. Timings and memory are noisy while other jobs share the machine: re-run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from playwright.sync_api import sync_playwright
+
+from bench.class_load import server_memory_kib
+from engine import Config, Trainer
+from engine.csvdata import MAX_BYTES, load_csv
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app
+from ui.controls import PLAY_STEPS, play_steps
+
+TIMEOUT_MS = 600_000
+LARGEST = {"layers": 6, "width": 16}
+PAGES = ("Worked example", "Loss landscape", "Vanishing gradients", "Lessons", "Forward & backward")
+ERRORS_JS = """() => document.querySelectorAll('[data-testid="stException"]').length
+  + [...document.querySelectorAll('.stAlert')].filter(a => a.innerText.includes('Something went wrong')).length"""
+
+
+def largest_csv(rows: int, columns: int) -> bytes:
+    """Return a CSV of `rows` × `columns` small whole numbers (the last column a 0/1 label), under the byte limit."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 100, size=(rows, columns - 1))
+    label = (X[:, 0] + X[:, 1] > 99).astype(int)
+    lines = [",".join(f"c{i}" for i in range(columns - 1)) + ",label"]
+    lines += [",".join(map(str, row)) + f",{c}" for row, c in zip(X, label)]
+    data = ("\n".join(lines) + "\n").encode()
+    assert len(data) <= MAX_BYTES, len(data)
+    return data
+
+
+def settle(page) -> None:
+    """Wait until the app has finished its run (no running indicator, nothing stale)."""
+    page.wait_for_timeout(100)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+                           "!document.querySelectorAll('[data-stale=\"true\"]').length",
+                           timeout=TIMEOUT_MS, polling=100)
+
+
+def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
+    """Run the session in Chromium; return (action, server VmRSS KiB after it, seconds it took) per action."""
+    proc, base = start_server()
+    pid = proc.pid
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            warm = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = warm.new_page()
+            page.goto(base)
+            wait_for_app(page, TIMEOUT_MS)
+            warm.close()
+            time.sleep(2)
+            rows.append(("idle (after one session came and went)", server_memory_kib(pid)["VmRSS"], 0.0))
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+
+            def act(name, action):
+                t0 = time.perf_counter()
+                action()
+                settle(page)
+                rows.append((name, server_memory_kib(pid)["VmRSS"], time.perf_counter() - t0))
+                assert page.evaluate(ERRORS_JS) == 0, name
+
+            act("open /?layers=6&width=16", lambda: (page.goto(base + url), wait_for_app(page, TIMEOUT_MS)))
+
+            def upload():
+                page.locator("[data-testid='stExpander'] summary", has_text="Your own data (CSV)").first.click()
+                page.locator(".st-key-csv_file input[type=file]").set_input_files(
+                    files=[{"name": "largest.csv", "mimeType": "text/csv", "buffer": data}])
+                page.locator(".st-key-csv_use button").wait_for()
+                settle(page)
+                page.locator(".st-key-csv_use button").click()
+                page.get_by_text("Training on").wait_for()
+
+            act("upload the CSV and train on it", upload)
+            for key, name in (("fb_step", "Step"), ("fb_step10", "Step ×10"), ("fb_epoch", "Step one epoch"),
+                              ("fb_play", f"▶ Play {PLAY_STEPS}")):
+                act(name, lambda key=key: page.locator(f".st-key-{key} button").first.click())
+            for title in PAGES:
+                act(f"visit {title}", lambda title=title: page.get_by_role("link", name=title).first.click())
+            act("Step again", lambda: page.locator(".st-key-fb_step button").first.click())
+            page.screenshot(path="test-artifacts/session_memory.png")
+            rows.append(("peak (VmHWM)", server_memory_kib(pid)["VmHWM"], 0.0))
+            browser.close()
+    finally:
+        stop_server(proc)
+    return rows
+
+
+def engine_bytes(data: bytes) -> dict[str, int]:
+    """Return what a bare Trainer keeps after the same work: data, split, history, traces, snapshots, played."""
+    ds = load_csv(data)
+    trainer = Trainer(Config(hidden=(LARGEST["width"],) * LARGEST["layers"]), dataset=ds)
+    trainer.step()
+    trainer.run(10)
+    trainer.run_epoch()
+    played = play_steps(trainer, PLAY_STEPS)
+
+    def trace_bytes(tr) -> int:
+        arrays = [a for lt in tr.layers for a in lt]  # LayerTrace is a NamedTuple of arrays
+        return tr.x.nbytes + tr.y.nbytes + sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+    split = trainer.split
+    return {
+        "dataset X, y": ds.X.nbytes + ds.y.nbytes,
+        "train/test split": sum(a.nbytes for a in (split.X_train, split.y_train, split.X_test, split.y_test)),
+        "one full-batch trace": trace_bytes(played[-1]),
+        f"trace ring buffer ({len(trainer.traces)} traces)": sum(trace_bytes(t) for t in trainer.traces),
+        f"the {len(played)} played traces (held for the animation)": sum(trace_bytes(t) for t in played),
+        "history + snapshots (trainer.memory_bytes − ring)": trainer.memory_bytes() - sum(
+            trace_bytes(t) for t in trainer.traces),
+    }
+
+
+def main() -> None:
+    rows_n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    cols_n = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    data = largest_csv(rows_n, cols_n)
+    print(f"CSV: {rows_n:,} rows × {cols_n} columns, {len(data) / 1e6:.2f} MB; network 6 × 16 hidden")
+    rows = browser_session(f"/?layers={LARGEST['layers']}&width={LARGEST['width']}", data)
+    idle = rows[0][1]
+    print(f"\n{'action':46s} {'server RSS':>11s} {'above idle':>11s} {'took':>8s}")
+    for name, kib, seconds in rows:
+        print(f"{name:46s} {kib / 1024:8.0f} MiB {(kib - idle) / 1024:8.0f} MiB {seconds:7.1f}s")
+    print("\nwhat the engine holds for that session (in-process, same work):")
+    for name, n in engine_bytes(data).items():
+        print(f"  {name:58s} {n / 2**20:8.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
