@@ -12,6 +12,9 @@ from ui.settings import BY_KEY, to_query
 
 SETTING_KEYS = tuple(BY_KEY)
 
+#: the page's root font size (px): presenter mode reads from the back of a room, yet the stage still fits 1280×720
+FONT_PX, PRESENTER_FONT_PX = 16, 19
+
 PAGES = {"forward_backward": "pages/forward_backward.py", "worked_example": "pages/worked_example.py",
          "vanishing": "pages/vanishing_gradients.py"}
 
@@ -25,7 +28,7 @@ def presenter_toggle() -> None:
     big = presenter_mode()
     hide_sidebar = str(st.query_params.get("hide", "")).strip() == "all"
     st.html(f"""<style>
-    html {{ font-size: {19 if big else 16}px; }}
+    html {{ font-size: {PRESENTER_FONT_PX if big else FONT_PX}px; }}
     [data-testid="stMainBlockContainer"] {{ padding: 3.9rem 1.1rem 1.5rem 1.1rem; max-width: 100%; }}
     [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.45rem; }}
     .bpv-counter {{ font-size: {1.3 if big else 1.12}rem; font-weight: 700; white-space: nowrap; }}

@@ -62,7 +62,8 @@ def loss_figure(history: History, style: Style, log_y: bool = False, height: int
         if np.isfinite(y).any():
             keep = envelope_indices(y, MAX_CURVE_POINTS)
             line = {"color": colour, "width": style.line, **({"dash": dash} if dash else {})}
-            traces.append(vo.Scatter(x=it[keep], y=np.where(np.isfinite(y[keep]), y[keep], np.nan), mode="lines",
+            traces.append(vo.Scatter(x=it[keep], y=np.where(np.isfinite(y[keep]), y[keep], np.nan),
+                                     mode="lines" if len(keep) > 1 else "markers",  # one point: no line to draw
                                      name=name, line=line))
     starts = epoch_starts(history)
     shapes = []

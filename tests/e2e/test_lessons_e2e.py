@@ -3,6 +3,7 @@
 import pytest
 
 from tests.e2e.conftest import screenshot, wait_for_app
+from ui.chrome import FONT_PX, PRESENTER_FONT_PX
 
 pytestmark = pytest.mark.e2e
 
@@ -34,5 +35,5 @@ def test_presenter_mode_and_classroom_link(page, app_url):
     wait_for_app(page)
     page.wait_for_function("() => document.querySelector('.bpv-counter').innerText.includes('iteration 10 ')")
     font = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
-    assert font == "20px"
+    assert font == f"{PRESENTER_FONT_PX}px" and PRESENTER_FONT_PX > FONT_PX
     screenshot(page, "presenter_mode")

@@ -24,7 +24,7 @@ VIEWPORT = {"width": 1600, "height": 1000}
 #: the loss curve's train-loss values as Plotly.js holds them
 TRAIN_LOSS_JS = """() => {
   const gd = document.querySelector('.st-key-fb_loss .js-plotly-plot');
-  const t = gd && gd._fullData.find(t => t.name === 'train loss');
+  const t = gd && gd._fullData.find(t => t.name === 'train');
   return t ? Array.from(t.y) : null;
 }"""
 ERRORS_JS = """() => document.querySelectorAll('[data-testid="stException"]').length
@@ -121,7 +121,7 @@ def test_four_sessions_stepping_at_once_all_reach_iteration_5(browser, app_url):
             wait_done(page, k)
     expected = engine_train_losses(5)
     for page in pages:
-        assert counter(page).startswith("iteration 5 · epoch 5 · batch 1 of 1")
+        assert counter(page).startswith("iteration 5 · epoch 5 · batch 1/1")
         assert page.evaluate(ERRORS_JS) == 0
         assert train_losses(page) == pytest.approx(expected, rel=1e-12)
         page.context.close()

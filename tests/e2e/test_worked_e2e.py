@@ -58,7 +58,7 @@ def test_w5_line_shows_the_textbook_gradient(page, app_url):
     page.get_by_text("3 · Backward pass, output layer").scroll_into_view_if_needed()
     screenshot(page, "worked_example_w5")
 
-    page.get_by_text("Also update the biases").click()
+    page.locator(".st-key-we_biases label").click()
     wait_for_app(page)
-    metric = page.locator("[data-testid='stMetric']").filter(has_text="E_total after the update")
-    expect(metric).to_contain_text("0.280471447")  # retries until the rerun has replaced the old value
+    result = page.locator(".bpv-result").filter(has_text="E_total after the update")
+    expect(result).to_contain_text("0.280471447")  # retries until the rerun has replaced the old value
