@@ -20,12 +20,12 @@ from harness.browser import CHROMIUM, CHROMIUM_ARGS, DONE_JS, start_server, stop
 
 GRAPH_JS = """(before) => {
   // the network graph (or the trivial page's counter) has been redrawn with new numbers
-  const el = document.querySelector("[class*='st-key-fb_net_']:not([data-stale='true']) .js-plotly-plot")
+  const el = document.querySelector(".st-key-fb_net:not([data-stale='true']) .js-plotly-plot")
             || document.querySelector('.bpv-counter');
   return el && el.textContent !== before;
 }"""
 SNAPSHOT_JS = """() => {
-  const el = document.querySelector("[class*='st-key-fb_net_'] .js-plotly-plot")
+  const el = document.querySelector(".st-key-fb_net .js-plotly-plot")
             || document.querySelector('.bpv-counter');
   return el ? el.textContent : '';
 }"""

@@ -44,7 +44,7 @@ def main() -> None:
             page.goto(url)
             wait_for_app(page)
             click(page, "fb_step10", 3)
-            points = page.locator("[class*='st-key-fb_net_'] .scatterlayer .trace:has(path.point)").first
+            points = page.locator(".st-key-fb_net .scatterlayer .trace:has(path.point)").first
             box = points.locator("path.point").nth(3).bounding_box()
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.wait_for_timeout(500)

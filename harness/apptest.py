@@ -3,6 +3,7 @@ the session's trainer, a Step on any page, what a reader sees of escaped Markdow
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def new_app(query: dict | None = None) -> AppTest:
 def trainer_of(at: AppTest):
     """Return the session's shared Trainer."""
     return at.session_state[TRAINER_KEY]
+
+
+def chart_specs(at: AppTest) -> dict[str, dict]:
+    """Return {widget key: figure dict} of every chart drawn: st.plotly_chart and ui.live_chart ones (the hidden
+    Plotly loader left out)."""
+    specs = {c.proto.id.split("-")[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    for c in at.get("bidi_component"):
+        if c.proto.component_name == "bpv_live_chart":
+            specs[c.proto.id.split("-")[-1]] = json.loads(json.loads(c.proto.json)["figure"])
+    specs.pop("bpv_plotly_loader", None)
+    return specs
 
 
 def shown(markdown: str) -> str:

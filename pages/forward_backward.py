@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.chrome import lesson_banner
 from ui.controls import divergence_message, trainer_advance, trainer_step_row
+from ui.live_chart import live_chart
 from ui.panels import export_panel, picked_neuron, rewind_slider, selection_panel
 from ui.play import is_playing, live_area, play_frame, show_note
 from ui.session import TRAINER_KEY, current_style, current_trainer, rebuild_same
@@ -62,9 +63,7 @@ def live() -> None:
                              scale=scale, selection=s.selection, input_names=ds.feature_names,
                              output_names=ds.target_names if ds.task == "regression" else None,
                              pictures=neuron_pictures(trainer, trace) if pictures else None)
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{K}_net_{s.clicks}",
-                                width="content", config={"displayModeBar": False})
-        picked = parse_selection(event)
+        picked = parse_selection(live_chart(fig, key=f"{K}_net", clickable=True))
         if picked is not None:
             select(K, trainer, picked)
             st.rerun(scope="fragment")
@@ -78,14 +77,13 @@ def live() -> None:
             viewed = s.view.iteration
             params = None if viewed == trainer.iteration else trainer.params_at(viewed)
             left = side.height_left()
-            st.plotly_chart(data_figure(trainer, style, None if trainer.iteration == 0 else trace.batch_index,
-                                        height=min(side.width, int(0.58 * left)), width=side.width, params=params,
-                                        compact=True), key=f"{K}_data", width="content")
+            live_chart(data_figure(trainer, style, None if trainer.iteration == 0 else trace.batch_index,
+                                   height=min(side.width, int(0.58 * left)), width=side.width, params=params,
+                                   compact=True), key=f"{K}_data")
             if len(trainer.history):
-                st.plotly_chart(loss_figure(trainer.history, style, log_y=st.session_state.get(f"{K}_logy", False),
-                                            height=max(180, left - min(side.width, int(0.58 * left)) - 40),
-                                            width=side.width, current=viewed, compact=True),
-                                key=f"{K}_loss", width="content")
+                live_chart(loss_figure(trainer.history, style, log_y=st.session_state.get(f"{K}_logy", False),
+                                       height=max(180, left - min(side.width, int(0.58 * left)) - 40),
+                                       width=side.width, current=viewed, compact=True), key=f"{K}_loss")
             else:
                 st.info("The loss curve starts with the first step.")
     rewind_slider(trainer, K)

@@ -6,6 +6,7 @@ from engine import Config
 from engine.diagnostics import Comparison, comparison_for
 from ui import vanishing_settings as vs
 from ui.controls import step_row
+from ui.live_chart import live_chart
 from ui.play import live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
 from ui.settings import Setting, claim_url_keys
@@ -88,14 +89,14 @@ def live() -> None:
     style = current_style()
     snaps = comp.snapshots()
     space = column_space(f"{K}_space")
-    st.plotly_chart(vv.gradient_flow_figure(comp, snaps, style, height=max(340, min(560, space.height_left()))),
-                    key="vg_flow", theme=None)
+    live_chart(vv.gradient_flow_figure(comp, snaps, style, height=max(340, min(560, space.height_left()))),
+               key="vg_flow")
     st.caption("Read each line from right (output) to left (input): a line that falls steeply means the error "
                "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
                "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs.")
     view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
                                 required=True, key="vg_view", bind="query-params") or "sat"
-    st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig", theme=None)
+    live_chart(vv.detail_figure(view, comp, snaps, style), key="vg_detail")
     st.caption(CAPTIONS[view])
 
 

@@ -7,6 +7,7 @@ from html import escape as escape_html
 import streamlit as st
 
 from ui.lessons import BY_NUMBER, Lesson
+from ui.live_chart import plotly_loader
 from ui.session import LESSON_KEY, TRAINER_KEY, presenter_mode
 from ui.settings import BY_KEY, to_query
 
@@ -47,6 +48,7 @@ def presenter_toggle() -> None:
                         overflow: hidden; }}
     {'[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}' if hide_sidebar else ''}
     </style>""")
+    plotly_loader()
 
 
 def open_lesson(lesson: Lesson, variant: str | None) -> None:

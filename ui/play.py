@@ -2,9 +2,10 @@
 redrawing everything that depends on the weights as it goes.
 
 A page puts what a step changes in `live_area(key, body)`: while playing, that fragment reruns every
-FRAME_SECONDS and `body` first calls `play_frame`, which trains `per_frame` iterations. Starting and stopping
-is a full rerun (the fragment's timer is set when it is declared). The state machine (`PlayState`,
-`advance`) is plain Python so it is tested without a browser.
+FRAME_SECONDS and `body` first calls `play_frame`, which trains `per_frame` iterations. The fragment's timer
+is set when the page declares it, so starting and stopping end in a full rerun; the Play and Pause buttons
+act in their click callbacks, before the fragment body, so a Pause trains nothing more and the next run
+drops the timer at once. The state machine (`PlayState`, `advance`) is plain Python, tested without a browser.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class PlayState:
     per_frame: int = DEFAULT_SPEED
     until: int = 0                 #: stop when the iteration reaches this (0 = no limit)
     note: str | None = None        #: why Play stopped, shown once
+    timer: bool = False            #: whether the page declared its live fragment with the frame timer
 
 
 def advance(state: PlayState, iteration: int, train: Advance) -> int:
@@ -93,8 +95,12 @@ def play_button(key: str) -> None:
 
 
 def play_frame(key: str, iteration: int, train: Advance) -> None:
-    """Train one frame if page `key` is playing; when Play just stopped, restart the page to drop the timer."""
+    """Train one frame if page `key` is playing. When Play started or stopped since the page declared its live
+    fragment, restart the page first (the fragment's frame timer is set there); when a frame stops Play (its
+    limit, a divergence), restart it after the frame."""
     state = play_state(key)
+    if state.playing != state.timer:
+        st.rerun(scope="app")
     if not state.playing:
         return
     advance(state, iteration, train)
@@ -112,4 +118,6 @@ def show_note(key: str) -> None:
 
 def live_area(key: str, body: Callable[[], None]) -> None:
     """Run body() as the page's live fragment: it reruns alone on a click, and every frame while playing."""
-    st.fragment(body, run_every=FRAME_SECONDS if is_playing(key) else None, key=f"{key}_live")()
+    state = play_state(key)
+    state.timer = state.playing
+    st.fragment(body, run_every=FRAME_SECONDS if state.playing else None, key=f"{key}_live")()

@@ -15,7 +15,6 @@ from viz.scales import SCALE_CHOICES
 
 NEXT_KEYS = ("PageDown", "Right")   #: a presentation clicker sends PageDown (some send →)
 PREVIOUS_KEYS = ("PageUp", "Left")
-KEY_HINT = "PgDn/→ next phase · PgUp/← back · Shift+→ whole step · Space play/pause · Esc close panel"
 
 
 @dataclass
@@ -25,7 +24,6 @@ class StageState:
     trainer: Trainer
     view: View
     selection: Selection | None = None
-    clicks: int = 0          #: bumped per click so the chart gets a fresh key (clears Plotly's selection dimming)
 
 
 def stage(key: str, trainer: Trainer) -> StageState:
@@ -117,4 +115,3 @@ def select(key: str, trainer: Trainer, picked: Selection | None) -> None:
     """Remember what a click on the graph picked (None clears it)."""
     s = stage(key, trainer)
     s.selection = picked
-    s.clicks += 1

@@ -100,8 +100,8 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
                                      name="this batch", marker={"size": style.marker * 1.8, "color": "rgba(0,0,0,0)",
                                                                 "line": {"width": 2.5, "color": "#111"}}))
         extra = _layout_extras(width, compact, note, style)
-        layout = base_layout(style, height=height, xaxis={"title": {"text": names[0]}},
-                             yaxis={"title": {"text": plotly_text(ds.target_names[0])}}, **extra)
+        layout = base_layout(style, height=height, xaxis=_axis(names[0], compact, style),
+                             yaxis=_axis(plotly_text(ds.target_names[0]), compact, style), **extra)
         return vo.Figure(traces, layout=layout)
     xs, ys, Z = prediction_grid(trainer, grid, params)
     bar = {"thickness": 10, "len": 0.8} if compact else {"thickness": 16}
@@ -123,11 +123,20 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
     extra = _layout_extras(width, compact, note, style)
     # equal units on both axes, and the map exactly fills its box (the plot shrinks instead of padding)
     layout = base_layout(style, height=height,
-                         xaxis={"title": {"text": names[0]}, "range": [xs[0], xs[-1]], "constrain": "domain"},
-                         yaxis={"title": {"text": names[1]}, "scaleanchor": "x", "scaleratio": 1,
-                                "range": [ys[0], ys[-1]], "constrain": "domain"},
+                         xaxis=_axis(names[0], compact, style, range=[xs[0], xs[-1]], constrain="domain"),
+                         yaxis=_axis(names[1], compact, style, scaleanchor="x", scaleratio=1, range=[ys[0], ys[-1]],
+                                     constrain="domain"),
                          showlegend=not compact, **extra)
     return vo.Figure(traces, layout=layout)
+
+
+def _axis(title: str, compact: bool, style: Style, **more) -> dict:
+    """Return an axis: its title and `more`; compact: a few upright, smaller ticks (a narrow plot never turns
+    its tick labels on their side)."""
+    axis = {"title": {"text": title}, **more}
+    if compact:
+        axis.update(nticks=5, tickangle=0, tickfont={"size": style.font - 3})
+    return axis
 
 
 def _layout_extras(width: int | None, compact: bool, note: dict, style: Style) -> dict:

@@ -24,6 +24,7 @@ import viz.objs as vo
 from engine.network import Net, mean_abs
 from engine.trace import StepTrace, sample_or_mean
 from viz.scales import ColourScale, choose_scale, compact, text_width
+from viz.text import plain, plotly_text
 from viz.theme import DIVERGING, GREY, NEGATIVE, POSITIVE, Style, base_layout, fmt, fmt_short
 
 #: what the edges show; "auto" follows the phase: W forward, ∂L/∂W backward, the new W after the update
@@ -37,6 +38,7 @@ GREY_TRACE = NODE_TRACE + 1
 MID_TRACE = NODE_TRACE + 2
 MAX_ROWS = 16          #: a column with more neurons is drawn as its first and last ones around "⋮ k more"
 MIN_NODE = 14          #: px: circles are never drawn smaller; columns are abbreviated instead
+MIN_TITLE_FONT = 10    #: px: column titles shrink to fit tight columns, never below this
 HIGHLIGHT = "#f5c400"  #: the clicked neuron or edge
 
 
@@ -144,8 +146,9 @@ class Geometry:
     more: tuple[tuple[float, int] | None, ...]  #: per column, (y, k) of its "⋮ k more" marker
     node: float                           #: circle diameter
     node_font: int                        #: font of the numbers on nodes; 0 = no numbers
-    font: int                             #: titles and legends
+    font: int                             #: legends and side labels
     titles: tuple[str, ...]
+    title_font: int                       #: the column titles' font (smaller than `font` when columns are tight)
     title_y: float
     bias_y: float
     bias_size: float
@@ -210,13 +213,23 @@ def geometry(sizes: Sequence[int], style: Style, width: int, height: int, *,
     node_font = int(min(style.node_font_max, 0.9 * d / (0.62 * 5)))
     if node_font < style.node_font:
         node_font = 0
-    long = [layer_name(c, L, long=True) for c in range(L + 1)]
-    short = [layer_name(c, L) for c in range(L + 1)]
-    titles = long if max(text_width(t, font) for t in long) <= 0.95 * dx else short
+    titles, title_font = column_titles(L, font, dx)
     return Geometry(width, height, tuple(left + c * dx for c in range(L + 1)), tuple(rows), tuple(ys), tuple(more),
-                    d, node_font, font, tuple(titles), strip_h + title_h / 2,
+                    d, node_font, font, titles, title_font, strip_h + title_h / 2,
                     height - legend_h - bias / 2 - 4, bias, (4.0, strip_h - 4.0) if strip else (0.0, 0.0),
                     height - legend_h / 2, dx)
+
+
+def column_titles(n_layers: int, font: int, dx: float) -> tuple[tuple[str, ...], int]:
+    """Return (column titles, their font): the long names when they fit between columns dx apart, else the short
+    ones ("in", "h1"…, "out") at `font`, or shrunk until they fit (at least MIN_TITLE_FONT)."""
+    long = tuple(layer_name(c, n_layers, long=True) for c in range(n_layers + 1))
+    short = tuple(layer_name(c, n_layers) for c in range(n_layers + 1))
+    room = 0.95 * dx
+    if max(text_width(t, font, bold=True) for t in long) <= room:
+        return long, font
+    widest = max(text_width(t, 1, bold=True) for t in short)
+    return short, max(MIN_TITLE_FONT, min(font, int(room / widest)))
 
 
 def node_positions(sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -401,8 +414,11 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     if phase.kind == "update":
         reached = [False] * (L + 1)  # the update is about the edges: the neurons step back
     targets = sample_or_mean(trace.y, sample) if phase.kind == "loss" else None
-    left = max((text_width(n, style.font) for n in input_names or ()), default=0.0)
-    right_words = list(output_names or ())
+    # a dataset's names are the user's text: measured as shown, drawn as text (never Plotly markup)
+    input_names = [plain(n) for n in input_names or ()]
+    output_names = [plain(n) for n in output_names or ()]
+    left = max((text_width(n, style.font) for n in input_names), default=0.0)
+    right_words = list(output_names)
     if targets is not None:
         right_words += [f"t = {fmt_short(t)}" for t in targets]
     right = max((text_width(n, style.font) for n in right_words), default=0.0)
@@ -500,7 +516,7 @@ def _column_titles(geo: Geometry, phase: Phase) -> list[dict]:
     L = len(geo.xs) - 1
     at = {"forward": phase.layer, "backward": phase.layer, "loss": L}.get(phase.kind, -1)
     return [{"x": x, "y": geo.title_y, "text": f"<b><u>{t}</u></b>" if c == at else f"<b>{t}</b>",
-             "showarrow": False, "font": {"size": geo.font}, "xref": "x", "yref": "y"}
+             "showarrow": False, "font": {"size": geo.title_font}, "xref": "x", "yref": "y"}
             for c, (x, t) in enumerate(zip(geo.xs, geo.titles))]
 
 
@@ -511,11 +527,12 @@ def _side_names(geo: Geometry, input_names, output_names, targets, style: Style)
     offset = geo.node / 2 + 6
     for j, yy in zip(geo.rows[0], geo.ys[0]):
         if input_names and j < len(input_names):
-            notes.append({"x": geo.xs[0] - offset, "y": float(yy), "text": input_names[j], "xanchor": "right"})
+            notes.append({"x": geo.xs[0] - offset, "y": float(yy), "text": plotly_text(input_names[j]),
+                          "xanchor": "right"})
     for j, yy in zip(geo.rows[L], geo.ys[L]):
         words = []
         if output_names and j < len(output_names):
-            words.append(output_names[j])
+            words.append(plotly_text(output_names[j]))
         if targets is not None:
             words.append(f"<b>t = {fmt_short(targets[j])}</b>")
         if words:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 VALIDATE = os.environ.get("BPV_VALIDATE_FIGURES", "") == "1"
 
@@ -37,3 +38,8 @@ Surface = _unvalidated(go.Surface)
 Bar = _unvalidated(go.Bar)
 Table = _unvalidated(go.Table)
 Frame = _unvalidated(go.Frame)
+
+
+def spec(fig: go.Figure) -> str:
+    """Return the figure as the JSON text Plotly.js draws (what st.plotly_chart sends), without re-validating."""
+    return pio.to_json(fig, validate=False)

@@ -18,11 +18,12 @@ MAX_DECADES = 8
 SCALE_CHOICES = {"auto": "auto", "linear": "linear", "log": "log |x|"}
 #: average advance of a character of DejaVu Sans, in em (digits are 0.636 em; a little extra for bold)
 CHAR_EM = 0.64
+BOLD_EM = 0.72   #: DejaVu Sans Bold's letters and digits are about 0.70 em wide
 
 
-def text_width(text: str, font_px: float) -> float:
-    """Return the approximate width in pixels of `text` drawn at `font_px` (DejaVu Sans)."""
-    return len(text) * CHAR_EM * font_px
+def text_width(text: str, font_px: float, bold: bool = False) -> float:
+    """Return the approximate width in pixels of `text` drawn at `font_px` (DejaVu Sans, or DejaVu Sans Bold)."""
+    return len(text) * (BOLD_EM if bold else CHAR_EM) * font_px
 
 
 def decade_span(values) -> float:

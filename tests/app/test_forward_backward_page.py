@@ -3,6 +3,7 @@
 import numpy as np
 
 from engine import Config
+from harness.apptest import chart_specs
 from tests.app.conftest import new_app, trainer_of
 
 
@@ -18,7 +19,7 @@ def test_page_runs_and_step_increments(app):
     app.button(key="fb_step10").click().run()
     assert "iteration 11 ·" in counter(app)
     assert trainer_of(app).iteration == 11
-    assert app.get("plotly_chart")  # graph, data view and loss curve are drawn
+    assert set(chart_specs(app)) == {"fb_net", "fb_data", "fb_loss"}  # graph, data view and loss curve
 
 
 def test_step_one_epoch_runs_ceil_n_over_b(app):

@@ -9,6 +9,7 @@ import numpy as np
 from engine import Config, Trainer
 from engine.data import Dataset
 from engine.experiment import to_json
+from harness.apptest import chart_specs
 from harness.corpus import injected
 from tests.app.conftest import new_app, trainer_of
 from tests.app.test_links import shown
@@ -26,7 +27,7 @@ def _assert_text_only(at) -> None:
 
 
 def _chart_specs(at) -> list[str]:
-    return [c.proto.spec for c in at.get("plotly_chart")]
+    return [json.dumps(spec) for spec in chart_specs(at).values()]
 
 
 def _open_saving(at):
@@ -48,7 +49,7 @@ def test_injected_csv_names_are_text_in_the_sidebar_and_the_data_view():
     assert shown(success).startswith(f"Training on **{name}**") and "](" not in success
     assert "\\$\\\\rule" in success  # the $…$ target name is escaped, so no math block
     _assert_text_only(at)
-    for spec in _chart_specs(at)[1:]:   # [0] is the network graph (viz/network.py, see the lead's note)
+    for spec in _chart_specs(at):
         assert "<a href" not in spec and "<img" not in spec
     at.button(key="fb_step").click().run()
     assert trainer_of(at).iteration == 1
@@ -69,7 +70,7 @@ def test_a_shared_experiment_with_injected_names_loads_as_text_and_says_restored
     assert any(s.startswith("Restored exactly: iteration 5") for s in said), said
     assert any(s.startswith("Training on **![p](http://127.0.0.1:9/pixel.png)**") for s in said), said
     _assert_text_only(at)
-    for spec in _chart_specs(at)[1:]:
+    for spec in _chart_specs(at):
         assert "<a href" not in spec
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.apptest import chart_specs
 from tests.app.conftest import banner, new_app, trainer_of
 from ui.lessons import LESSONS
 from viz.network import NODE_TRACE
@@ -44,10 +45,7 @@ def test_presenter_mode_makes_figures_bigger():
     normal = new_app().run()
     big = new_app({"presenter": "true"}).run()
     assert not big.exception and big.toggle(key="presenter").value is True
-    size = [at.get("plotly_chart")[0].proto.spec for at in (normal, big)]
-    import json
-
-    nodes = [json.loads(s)["data"][NODE_TRACE] for s in size]
+    nodes = [chart_specs(at)["fb_net"]["data"][NODE_TRACE] for at in (normal, big)]
     assert nodes[1]["marker"]["size"] > nodes[0]["marker"]["size"]
     assert nodes[1]["textfont"]["size"] >= 18  # numbers on the nodes readable from the back of the room
 

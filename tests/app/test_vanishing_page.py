@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 import pytest
 
 from engine import Config
 from engine.diagnostics import Comparison
+from harness.apptest import chart_specs
 from tests.app.conftest import page_app
 
 PAGE = "pages/vanishing_gradients.py"
@@ -35,7 +35,7 @@ def _y(trace: dict) -> np.ndarray:
 
 
 def _flow(app) -> dict:
-    return json.loads(app.get("plotly_chart")[0].proto.spec)
+    return chart_specs(app)["vg_flow"]
 
 
 def _texts(elements) -> str:

@@ -26,7 +26,7 @@ N_NODES, N_EDGES = 11, 37  # default 2-4-4-1 net; edges include the bias edges
 def graph_points(page, count: int):
     """The points of the graph's marker trace that has `count` points (N_NODES neurons, N_EDGES midpoints)."""
     wait_for_app(page)
-    chart = page.locator("[class*='st-key-fb_net_'] .js-plotly-plot").last
+    chart = page.locator(".st-key-fb_net .js-plotly-plot").last
     chart.locator("path.point").first.wait_for(state="visible")
     # traces with markers, in order: the neurons, the grey unreached ones, the edge midpoints (the most points)
     traces = chart.locator("g.trace:has(path.point)")

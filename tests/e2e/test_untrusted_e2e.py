@@ -26,10 +26,7 @@ from viz.text import WORD_JOINER
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 120_000
-#: charts whose text this branch does not own: the network graph (viz/network.py) still takes names unescaped
-NOT_YET_ESCAPED = ("fb_net_",)
-LINKS_IN_FIGURES_JS = """(skip) => [...document.querySelectorAll('.js-plotly-plot')]
-  .filter(p => !skip.some(k => (p.closest('[class*="st-key-"]')?.className || '').includes('st-key-' + k)))
+LINKS_IN_FIGURES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
   .reduce((n, p) => n + p.querySelectorAll('a').length, 0)"""
 
 
@@ -95,9 +92,8 @@ def test_injected_names_fetch_nothing_and_link_nothing(small_page, app_url, list
     success = _visible_text(page, "[data-testid='stSidebar'] [data-testid='stAlertContentSuccess']")
     assert "$\\rule{3000px}{3000px}$" in success and f"![p]({host}/f.png)" in success
     assert page.locator("[data-testid='stSidebar'] .katex, [data-testid='stSidebar'] img").count() == 0
-    assert page.locator(f"a[href^='{host}'], img[src^='{host}']").count() == page.locator(
-        f"[class*='st-key-fb_net_'] a[href^='{host}']").count()
-    assert page.evaluate(LINKS_IN_FIGURES_JS, list(NOT_YET_ESCAPED)) == 0
+    assert page.locator(f"a[href^='{host}'], img[src^='{host}']").count() == 0
+    assert page.evaluate(LINKS_IN_FIGURES_JS) == 0
     assert page.evaluate(ERRORS_JS) == 0
     screenshot(page, "untrusted_csv_names")
 
@@ -113,7 +109,7 @@ def test_injected_names_fetch_nothing_and_link_nothing(small_page, app_url, list
         files=[{"name": "exp.json", "mimeType": "application/json", "buffer": to_json(trainer, True).encode()}])
     page.get_by_text("Restored exactly: iteration 4").wait_for(timeout=TIMEOUT)
     wait_for_app(page, TIMEOUT)
-    assert page.evaluate(LINKS_IN_FIGURES_JS, list(NOT_YET_ESCAPED)) == 0
+    assert page.evaluate(LINKS_IN_FIGURES_JS) == 0
     bad = {"format": "backprop-visualizer/1", "config": {names[0]: 1}, "iteration": 0}
     page.locator(".st-key-fb_exp_load input[type=file]").set_input_files(
         files=[{"name": "bad.json", "mimeType": "application/json", "buffer": json.dumps(bad).encode()}])

@@ -74,7 +74,7 @@ def test_play_runs_until_paused_and_other_widgets_still_answer(page, app_url):
         "() => /iteration ([1-9]\\d+)/.test(document.querySelector('[data-testid=stMain]').innerText)")
     # while playing, another view can still be chosen
     _live(page, "vg_view").locator("button", has_text="Gradients over time").click()
-    _live(page, "vg_time_fig").wait_for()
+    _live(page, "vg_detail", "weights after iteration").wait_for()
     _live(page, "vg_pause").locator("button").first.click()
     _live(page, "vg_play").first.wait_for()
     wait_for_app(page)

@@ -205,7 +205,8 @@ def test_strip_shows_the_vanishing_pages_numbers():
     np.testing.assert_allclose([float(v) for v in labels], expected, rtol=0.06)
 
 
-@pytest.mark.parametrize("hidden", [(4,), (4, 4), (8,) * 6, (16,) * 6, (6, 32, 4, 12, 8, 2, 20, 3), (64,)])
+@pytest.mark.parametrize("hidden", [(), (4,), (4, 4), (8,) * 6, (16,) * 6, (6, 32, 4, 12, 8, 2, 20, 3), (64,),
+                                    (1,) * 12, (64,) * 12])
 @pytest.mark.parametrize("size,presenter", [((560, 500), False), ((740, 520), True), ((1100, 800), False)])
 def test_layout_never_overlaps(hidden, size, presenter):
     """Circles in a column are at least a diameter apart, columns and their titles fit their spacing."""
@@ -216,7 +217,7 @@ def test_layout_never_overlaps(hidden, size, presenter):
         gaps = -np.diff(ys)
         assert (gaps >= geo.node - 1e-9).all()
     assert geo.dx >= geo.node
-    assert max(text_width(t, geo.font) for t in geo.titles) <= 0.95 * geo.dx
+    assert max(text_width(t, geo.title_font, bold=True) for t in geo.titles) <= 0.95 * geo.dx
     assert len(geo.ys[0]) == 2
     assert geo.node_font == 0 or geo.node_font >= style.node_font  # numbers are readable or not drawn
     for n, rows, more in zip(sizes, geo.rows, geo.more):
