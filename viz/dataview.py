@@ -104,6 +104,8 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
                              yaxis=_axis(plotly_text(ds.target_names[0]), compact, style), **extra)
         return vo.Figure(traces, layout=layout)
     xs, ys, Z = prediction_grid(trainer, grid, params)
+    if ds.task != "regression":  # probabilities or class indices: a colour map needs no more digits, and every
+        Z = Z.astype(np.float32)  # Step and Play frame ships it (a regression output may not fit a float32)
     bar = {"thickness": 10, "len": 0.8} if compact else {"thickness": 16}
     if ds.task == "binary":
         traces.append(vo.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
