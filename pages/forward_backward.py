@@ -70,7 +70,7 @@ def live() -> None:
     with side_col:
         side = column_space(f"{K}_side")
         if s.selection is not None:
-            if selection_panel(trainer, trace, s.selection, sample, key=K):
+            if selection_panel(trainer, trace, s.selection, sample, key=K, width=side.width):
                 select(K, trainer, None)
                 st.rerun(scope="fragment")
         else:

@@ -15,6 +15,10 @@ SETTING_KEYS = tuple(BY_KEY)
 
 #: the page's root font size (px): presenter mode reads from the back of a room, yet the stage still fits 1280×720
 FONT_PX, PRESENTER_FONT_PX = 16, 19
+#: KaTeX's size relative to the text (em), normal and presenter mode
+MATH_EM, PRESENTER_MATH_EM = 1.1, 1.35
+#: the average printed width of a character of KaTeX math (digits, signs, parentheses), in its own em
+MATH_CHAR_EM = 0.55
 
 PAGES = {"forward_backward": "pages/forward_backward.py", "worked_example": "pages/worked_example.py",
          "vanishing": "pages/vanishing_gradients.py"}
@@ -33,7 +37,7 @@ def presenter_toggle() -> None:
     [data-testid="stMainBlockContainer"] {{ padding: 3.9rem 1.1rem 1.5rem 1.1rem; max-width: 100%; }}
     [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.45rem; }}
     .bpv-counter {{ font-size: {1.3 if big else 1.12}rem; font-weight: 700; white-space: nowrap; }}
-    .katex {{ font-size: {1.35 if big else 1.1}em !important; }}
+    .katex {{ font-size: {PRESENTER_MATH_EM if big else MATH_EM}em !important; }}
     .katex-display {{ overflow-x: auto; overflow-y: hidden; padding: 2px 0; margin: .3em 0 !important; }}
     [class*="_twin"] {{ display: none !important; }}
     [class*="st-key-we_"] [data-testid^="stNumberInputStep"] {{ display: none; }}
@@ -49,6 +53,13 @@ def presenter_toggle() -> None:
     {'[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}' if hide_sidebar else ''}
     </style>""")
     plotly_loader()
+
+
+def math_line_chars(width_px: int) -> int:
+    """Return how many characters of displayed math fit on one line `width_px` wide (in this mode's fonts)."""
+    big = presenter_mode()
+    math_px = (PRESENTER_FONT_PX * PRESENTER_MATH_EM) if big else (FONT_PX * MATH_EM)
+    return max(16, int(width_px / (math_px * MATH_CHAR_EM)))
 
 
 def open_lesson(lesson: Lesson, variant: str | None) -> None:

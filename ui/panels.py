@@ -8,6 +8,7 @@ import streamlit as st
 from engine.experiment import ExperimentError, from_json, to_json
 from engine.trace import StepTrace
 from engine.trainer import Trainer
+from ui.chrome import math_line_chars
 from ui.session import set_trainer
 from ui.stage import stage
 from ui.walk import View
@@ -16,11 +17,14 @@ from viz.network import Selection, layer_name
 from viz.text import MESSAGE_LIMIT, markdown_text
 
 
-def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection, sample: int | None, key: str) -> bool:
-    """Show the equations of the clicked neuron or edge with the numbers plugged in; return True on "close".
+def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection, sample: int | None, key: str,
+                    width: int) -> bool:
+    """Show the equations of the clicked neuron or edge with the numbers plugged in, wrapped to a panel `width`
+    pixels wide; return True on "close".
 
     A picker under the title reaches every neuron, including those a wide layer's drawing leaves out.
     """
+    chars = math_line_chars(width)
     L = len(trace.layers)
     head = st.container(horizontal=True, vertical_alignment="center")
     closed = head.button("✕ Close", key=f"{key}_close", shortcut="Esc", help="Back to the data and the loss (Esc)")
@@ -30,14 +34,14 @@ def selection_panel(trainer: Trainer, trace: StepTrace, sel: Selection, sample: 
                       f"sample {s + 1} of {trace.x.shape[0]}")
         if sample is None:
             st.caption("Equations are per sample, so this shows sample 1 while the graph shows the batch mean.")
-        for line in neuron_equations(trace, trainer.net, sel.layer, sel.j, s):
+        for line in neuron_equations(trace, trainer.net, sel.layer, sel.j, s, chars):
             st.latex(line)
     elif sel.kind == "edge" and 1 <= sel.layer <= L:
         source = f"input x{sel.k + 1}" if sel.layer == 1 else f"neuron {sel.k + 1} of {layer_name(sel.layer - 1, L)}"
         what = f"bias of neuron {sel.j + 1}" if sel.k < 0 else f"weight {source} → neuron {sel.j + 1}"
         head.markdown(f"**{layer_name(sel.layer, L, long=True).capitalize()}: {what}** — batch of "
                       f"{trace.x.shape[0]}")
-        for line in edge_equations(trace, trainer.config, sel.layer, sel.j, sel.k):
+        for line in edge_equations(trace, trainer.config, sel.layer, sel.j, sel.k, chars):
             st.latex(line)
     _neuron_picker(trace, sel, key)
     return closed

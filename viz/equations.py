@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from engine.config import Config
@@ -11,6 +13,9 @@ from engine.trace import StepTrace
 from viz.theme import tex_number
 
 MAX_TERMS = 6
+#: characters of printed math a line of the click panel holds when the caller does not say (a 360-px column)
+LINE_CHARS = 40
+_TEX_COMMAND = re.compile(r"\\(?:[a-zA-Z]+|.)|[{}&^_]")
 
 
 def _p(value: float, digits: int = 4) -> str:
@@ -25,16 +30,32 @@ def _aligned(lhs: str, steps: list[str]) -> str:
     return rf"\begin{{aligned}}{body}\end{{aligned}}"
 
 
-def _sum_terms(terms: list[str], per_line: int = 2) -> str:
-    """Return terms joined by +, at most MAX_TERMS of them, breaking the aligned line every per_line terms."""
+def printed_length(tex: str) -> int:
+    """Return roughly how many characters a LaTeX snippet prints (commands and braces dropped; a product dot
+    or a command that prints a symbol counts one)."""
+    return len(_TEX_COMMAND.sub(lambda m: "x" if m.group(0) in (r"\cdot", r"\cdots") else "", tex))
+
+
+def _sum_terms(terms: list[str], line_chars: int = LINE_CHARS) -> str:
+    """Return terms joined by +, at most MAX_TERMS of them, starting a new aligned line (indented) whenever the
+    next term would print past `line_chars` characters, so a sum wraps inside a narrow panel."""
     if len(terms) > MAX_TERMS:
         terms = [*terms[: MAX_TERMS - 2], r"\cdots", terms[-1]]
-    chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
-    return r" \\ &\qquad + ".join(chunks)
+    lines, room = [[]], line_chars - 6   # the first line starts after "z = "; later ones after an indent
+    for term in terms:
+        need = printed_length(term) + 3
+        if lines[-1] and need > room:
+            lines.append([])
+            room = line_chars - 6
+        lines[-1].append(term)
+        room -= need
+    return r" \\ &\qquad + ".join(" + ".join(line) for line in lines)
 
 
-def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int = 0) -> list[str]:
-    """Return LaTeX lines z = Σ w·a + b, a = f(z), δ = … for neuron j of layer (0 = input) for one sample."""
+def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int = 0,
+                     line_chars: int = LINE_CHARS) -> list[str]:
+    """Return LaTeX lines z = Σ w·a + b, a = f(z), δ = … for neuron j of layer (0 = input) for one sample; sums
+    wrap to lines of about `line_chars` printed characters."""
     s = min(sample, trace.x.shape[0] - 1)
     if layer == 0:
         return [rf"x_{{{j + 1}}} = {tex_number(trace.x[s, j])}"]
@@ -45,7 +66,8 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     z, a, d = lt.z[s, j], lt.a[s, j], lt.delta[s, j]
     terms = [f"{_p(w)}\\cdot{_p(x)}" for w, x in zip(lt.W[j], a_prev)]
     symbolic = rf"\sum_k w_{{{j + 1}k}} a_k^{{({layer - 1})}} + b_{{{j + 1}}}"
-    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}", [symbolic, _sum_terms([*terms, _p(lt.b[j])]), tex_number(z)]),
+    z_sum = _sum_terms([*terms, _p(lt.b[j])], line_chars)
+    lines = [_aligned(rf"z_{{{j + 1}}}^{{({layer})}}", [symbolic, z_sum, tex_number(z)]),
              rf"a_{{{j + 1}}}^{{({layer})}} = {act.symbol}({tex_number(z)}) = {tex_number(a)}"]
     fprime = act.df(lt.z[s:s + 1], lt.a[s:s + 1])[0, j] if act.name != "softmax" else float("nan")
     if layer == L:
@@ -63,12 +85,15 @@ def neuron_equations(trace: StepTrace, net: Net, layer: int, j: int, sample: int
     back = [f"{_p(w)}\\cdot{_p(dn, 5)}" for w, dn in zip(nxt.W[:, j], nxt.delta[s])]
     lines.append(_aligned(rf"\delta_{{{j + 1}}}^{{({layer})}}",
                           [rf"\Big(\sum_m w_{{m{j + 1}}}^{{({layer + 1})}}\delta_m^{{({layer + 1})}}\Big) f'(z)",
-                           rf"\big({_sum_terms(back)}\big) \\ &\qquad\cdot{_p(fprime, 5)}", tex_number(d, 5)]))
+                           rf"\big({_sum_terms(back, line_chars)}\big) \\ &\qquad\cdot{_p(fprime, 5)}",
+                           tex_number(d, 5)]))
     return lines
 
 
-def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) -> list[str]:
-    """Return LaTeX lines ∂L/∂w = mean(δ_j·a_k) (+ regularization), Δw and the new w for edge j ← k (k=−1: bias)."""
+def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int,
+                   line_chars: int = LINE_CHARS) -> list[str]:
+    """Return LaTeX lines ∂L/∂w = mean(δ_j·a_k) (+ regularization), Δw and the new w for edge j ← k (k=−1: bias);
+    sums wrap to lines of about `line_chars` printed characters."""
     lt = trace.layers[layer - 1]
     a_prev = trace.x if layer == 1 else trace.layers[layer - 2].a
     B = trace.x.shape[0]
@@ -84,7 +109,7 @@ def edge_equations(trace: StepTrace, cfg: Config, layer: int, j: int, k: int) ->
     delta_tex = rf"\delta_{{{j + 1}}}^{{({layer})}}"
     source = "1" if bias else rf"a_{{{k + 1}}}^{{({layer - 1})}}"
     if B <= 3:
-        prods = " + ".join(f"{_p(d, 5)}\\cdot{_p(x)}" for d, x in zip(delta, inputs))
+        prods = _sum_terms([f"{_p(d, 5)}\\cdot{_p(x)}" for d, x in zip(delta, inputs)], line_chars)
         middle = rf"\tfrac{{1}}{{{B}}}\big({prods}\big)" if B > 1 else prods
     else:
         each = r"\cdot 1" if bias else rf"\,a_{{{k + 1},i}}^{{({layer - 1})}}"
