@@ -8,7 +8,7 @@ import pytest
 from engine import Config, Trainer
 from engine.diagnostics import trainer_snapshot
 from ui.lessons import BY_NUMBER
-from viz.equations import edge_equations, neuron_equations
+from viz.equations import edge_equations, neuron_equations, printed_length
 from viz.network import (
     EDGE,
     GREY_TRACE,
@@ -164,6 +164,19 @@ def test_neuron_and_edge_equations_match_the_trace(trace_and_trainer):
     assert r"a_{2}^{(0)}" in grad_line and r"\delta_{1}^{(1)}" in grad_line
     bias_line = edge_equations(trace, trainer.config, 2, 0, -1)[0]
     assert r"\cdot 1" in bias_line and not re.search(r"(?<![a-z])a_\{", bias_line)  # ∂L/∂b = mean δ·1
+
+
+@pytest.mark.parametrize("line_chars", [24, 40, 70])
+def test_equations_wrap_to_the_panel(line_chars):
+    trainer = Trainer(Config(hidden=(8, 8), batch_mode="mini", batch_size=3))
+    trace = trainer.step()
+    neuron = neuron_equations(trace, trainer.net, 2, 3, 0, line_chars)
+    lines = [*neuron_equations(trace, trainer.net, 1, 0, 0, line_chars), *neuron,
+             *edge_equations(trace, trainer.config, 2, 1, 4, line_chars)]
+    sums = [part for line in lines for part in line.split(r"\\") if r"\cdot" in part and "+" in part]
+    assert sums and all(printed_length(part) <= line_chars for part in sums), max(sums, key=printed_length)
+    breaks = [line.count(r"\\") for line in neuron_equations(trace, trainer.net, 2, 3, 0, 400)]
+    assert sum(breaks) < sum(line.count(r"\\") for line in neuron)  # a wide panel needs fewer lines
 
 
 def test_node_values_batch_mean_and_sample(trace_and_trainer):
