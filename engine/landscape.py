@@ -621,8 +621,8 @@ SIDE_BY_SIDE = {
 #: hundred of them (one step each) to show their character
 COMPARE_EPOCHS = {"batch_mode": 10, "optimizer": 100}
 #: each run's own η on the default experiment: the largest that trains smoothly in 30 runs (bench/side_by_side_lr.py)
-RUN_LR = {"batch_mode": {"full": 0.5, "mini": 0.2, "sgd": 0.03},
-          "optimizer": {"sgd": 0.5, "momentum": 0.1, "adam": 0.02}}
+RUN_LR = {"batch_mode": {"full": 0.5, "mini": 0.2, "sgd": 0.02},
+          "optimizer": {"sgd": 0.5, "momentum": 0.1, "adam": 0.03}}
 
 
 def run_from(config: Config, dataset: Dataset, params: Params, label: str, epochs: int,
