@@ -162,15 +162,33 @@ def pca_directions(path: Array, center: Array) -> Directions:
     """
     if path.shape[0] < 3:
         raise ValueError("PCA of the path needs at least three points on it (take a few steps)")
-    centred = path - path.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    if s.size < 2 or s[1] <= 1e-12 * max(s[0], 1e-300):
+    variances, components = _principal(path - path.mean(axis=0))
+    if variances.size < 2 or variances[1] <= 1e-12 * max(variances[0], 1e-300):
         raise ValueError("the path is a straight line so far, so it has only one principal direction")
-    ratios = s**2 / np.sum(s**2)
+    ratios = variances / np.sum(np.clip(variances, 0.0, None))
     travel = path[-1] - path[0]
-    dirs = [vt[k] if travel @ vt[k] >= 0 else -vt[k] for k in range(2)]
+    dirs = [components[k] if travel @ components[k] >= 0 else -components[k] for k in range(2)]
     labels = tuple(f"direction {k + 1} (PC{k + 1}, {100 * ratios[k]:.3g} % of variance)" for k in range(2))
     return Directions("pca", center, dirs[0], dirs[1], labels, explained=(float(ratios[0]), float(ratios[1])))
+
+
+def _principal(centred: Array) -> tuple[Array, Array]:
+    """Return (variances, unit components (k, P)) of centred rows (S, P), largest first.
+
+    An eigen-decomposition of the Gram matrix in the smaller dimension (S × S or P × P): the path is hundreds of
+    points in up to thousands of parameters, and the full SVD was ten times slower (and erratic under load).
+    """
+    S, P = centred.shape
+    if S < P:   # eigenvectors u of X Xᵀ give the components Xᵀu / ‖Xᵀu‖
+        values, vectors = np.linalg.eigh(centred @ centred.T)
+        values, vectors = values[::-1], vectors[:, ::-1]
+        components = (centred.T @ vectors).T
+        norms = np.linalg.norm(components, axis=1, keepdims=True)
+        components = np.divide(components, norms, out=np.zeros_like(components), where=norms > 0)
+    else:
+        values, vectors = np.linalg.eigh(centred.T @ centred)
+        values, components = values[::-1], vectors[:, ::-1].T
+    return np.clip(values, 0.0, None), components
 
 
 def choose_directions(kind: str, model: LossModel, path: Array, center: Array, seed, picks: tuple[int, int] = (0, 1),
@@ -422,7 +440,7 @@ class MapSettings:
 #: why a frame was chosen: words for the page
 REASONS = {"start": "chosen for the first steps", "asked": "re-framed as you asked",
            "settings": "chosen for the new settings", "left": "re-framed: the point had left the map",
-           "follow": "following the point"}
+           "follow": "centred on the point"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -58,15 +58,15 @@ def live() -> None:
                         theme=None, width="content", config=CONFIG)
     theta = w.path.at(trainer, k)
     cut = slice_through(w.frame, LossModel.of(trainer, rows), theta)
-    with side_col or st.container():
-        width = side_w or map_w
-        st.plotly_chart(vl.slice_figure(cut, style, height=min(320, int(0.6 * height)), width=width),
-                        key=f"{K}_slice", theme=None, width="content", config=CONFIG)
+    with side_col or st.container():   # beside the map its loss axis lines up with the colour bar
+        fig = vl.slice_figure(cut, style, height=height if side_w else min(320, height), width=side_w or map_w,
+                              top=vl.map_top(w.notice))
+        st.plotly_chart(fig, key=f"{K}_slice", theme=None, width="content", config=CONFIG)
         st.caption("The loss along direction 1 through the weights now: it sinks as the network learns.")
-    st.caption(frame_caption(w.frame))
+    st.caption(frame_caption(w.frame, options.follow))
     view_slider(K, trainer)
     if options.show_3d:
-        st.plotly_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface", theme=None,
+        st.plotly_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface3d", theme=None,
                         width="content")
         st.caption("The same map as a landscape you can turn with the mouse: height is the loss (log scale).")
     more = st.expander("Straight line from the start to now (interpolation)", key=f"{K}_interp_open",

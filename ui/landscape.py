@@ -82,11 +82,12 @@ def watch(trainer: Trainer, options: Options) -> Watch:
     return w
 
 
-def frame_caption(frame: Frame) -> str:
+def frame_caption(frame: Frame, follow: bool) -> str:
     """Return one line under the map: what its axes are (plain words) and when and why it was chosen."""
     note = f" ({frame.note[0].upper()}{frame.note[1:]})" if frame.note else ""
-    return (f"{KIND_HELP[frame.directions.kind]} The map was {REASONS[frame.reason]} at iteration {frame.iteration} "
-            f"and stays still while you train{note}.")
+    when = ("The map follows the point: it is drawn anew around it at every step" if follow else
+            f"The map was {REASONS[frame.reason]} at iteration {frame.iteration} and stays still while you train")
+    return f"{KIND_HELP[frame.directions.kind]} {when}{note}."
 
 
 def map_options(key: str, trainer: Trainer) -> Options:
@@ -146,7 +147,8 @@ def view_slider(key: str, trainer: Trainer) -> None:
 def map_layout(space: Space) -> tuple[int, int, int]:
     """Return (map width, side column width or 0, height) in px: a map about as tall as the window allows and a
     roughly square plot, with the side column beside it only when both fit."""
-    height = space.height_left(below=14, least=360)
+    # down to the window's bottom, but no taller than wide: on a tall screen the map stays a map, not a strip
+    height = min(space.height_left(below=14, least=360), max(360, int(0.75 * space.width)))
     want = height + 130       # the plot about square, plus the y-axis title and the colour bar with its labels
     if space.width - want >= SIDE_MIN:
         return want, space.width - want, height

@@ -27,6 +27,7 @@ RUN_COLOURS = [SERIES[0], SERIES[5], SERIES[2], SERIES[3]]
 N_CONTOURS = 24
 COLORBAR_PX = 18                #: the colour bar's thickness; the marker of the loss now spans it
 COLORBAR_GAP = 14               #: px between the map and its colour bar, where the marker's pointer sits
+MAP_BOTTOM = 50                 #: the map's bottom margin (px): the slice beside it uses the same, so they line up
 
 
 def log_loss(values) -> np.ndarray:
@@ -73,9 +74,13 @@ def log_axis(values, fixed: tuple[float, float] | None = None) -> dict:
     pos, text = log_ticks(lo, hi)
     axis = {"type": "log", "tickvals": 10.0**pos, "ticktext": text}
     if fixed is not None:
-        pad = 0.03 * (hi - lo)
-        axis["range"] = [lo - pad, hi + pad]   # a log axis's range is in log10 units
+        axis["range"] = [lo, hi]   # a log axis's range is in log10 units
     return axis
+
+
+def map_top(title: str | None) -> int:
+    """Return the map's top margin in px (room for the loss now above the colour bar, and for a title)."""
+    return 56 if title else 34
 
 
 def _scale(m: Map) -> list:
@@ -162,7 +167,7 @@ def contour_figure(m: Map, style: Style, height: int = 560, width: int | None = 
     axis = _axis_font(style)
     layout = base_layout(
         style, title=title, height=height, **({"width": width} if width else {}),
-        margin={"l": 60, "r": 10, "t": 56 if title else 34, "b": 50},
+        margin={"l": 60, "r": 10, "t": map_top(title), "b": MAP_BOTTOM},
         xaxis={**axis, "title": {**axis["title"], "text": d.labels[0]}, "range": [m.xs[0], m.xs[-1]]},
         # a long vertical title ("direction 2 (PC2, 4.05 % of variance)") would be cut: two lines
         yaxis={**axis, "title": {**axis["title"], "text": d.labels[1].replace(" (", "<br>(")},
@@ -229,14 +234,14 @@ def _short(label: str) -> str:
     return label.split(" (")[0]
 
 
-def slice_figure(s: Slice, style: Style, height: int = 300, width: int | None = None) -> go.Figure:
+def slice_figure(s: Slice, style: Style, height: int = 300, width: int | None = None, top: int = 30) -> go.Figure:
     """Return the loss along direction 1 through the weights now (log y, the map's colour range), the point marked
-    with its value."""
+    with its value. As tall as the map with its `top` margin, its loss axis lines up with the map's colour bar."""
     x, loss = s.point
     axis = _axis_font(style)
     traces = [vo.Scatter(x=s.t, y=s.loss, mode="lines", name="loss", line={"color": SERIES[0], "width": style.line},
                          hovertemplate="loss %{y:.4g}<extra></extra>"),
-              vo.Scatter(x=np.array([x]), y=np.array([loss]), mode="markers", name="now",
+              vo.Scatter(x=np.array([x]), y=np.array([loss]), mode="markers", name="now", cliponaxis=False,
                          marker={"size": 1.8 * style.marker, "color": "#FFFFFF", "line": {"color": "#000", "width": 3}},
                          hovertemplate="now<br>loss %{y:.4g}<extra></extra>")]
     # the value beside the point, on the side with more room (a log axis places annotations in log10 units)
@@ -247,7 +252,7 @@ def slice_figure(s: Slice, style: Style, height: int = 300, width: int | None = 
              "bgcolor": "rgba(255,255,255,0.85)"}
     layout = base_layout(
         style, height=height, **({"width": width} if width else {}), showlegend=False,
-        margin={"l": 60, "r": 10, "t": 30, "b": 50},
+        margin={"l": 60, "r": 10, "t": top, "b": MAP_BOTTOM},
         xaxis={**axis, "title": {**axis["title"], "text": _short(s.label)}, "range": [s.t[0], s.t[-1]]},
         yaxis={**axis, "title": {**axis["title"], "text": "loss"}, **log_axis(None, fixed=s.zrange)},
         annotations=[value])

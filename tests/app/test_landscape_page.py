@@ -124,6 +124,19 @@ def test_reframe_changes_the_frame_and_only_then(at):
     assert _frame(at) == reframed
 
 
+def test_follow_the_point_keeps_the_old_way_as_an_option(at):
+    at.toggle(key="ls_follow").set_value(True).run()
+    frame = _frame(at)
+    at.button(key="ls_step").click().run()
+    assert _point(at) == (0.0, 0.0) and _frame(at)["x range"] != frame["x range"]   # the map moves, not the point
+    assert "The map follows the point" in _captions(at)
+    at.toggle(key="ls_follow").set_value(False).run()
+    kept = _frame(at)
+    at.button(key="ls_step").click().run()
+    assert _frame(at) == kept and _point(at) != (0.0, 0.0)
+    assert "centred on the point at iteration 1 and stays still" in _captions(at)
+
+
 def test_a_big_learning_rate_leaves_the_map_and_says_so(at):
     frame = _frame(at)
     at.select_slider(key="lr").set_value(5.0).run()
@@ -155,6 +168,10 @@ def test_the_batch_surface_jumps_each_step_in_mini_batch_mode_and_is_absent_in_f
     assert contour["colorbar"]["title"]["text"] == "loss (batch of 16)" and not np.allclose(batch, full)
     at.button(key="ls_step").click().run()
     assert not np.allclose(_arr(_chart(at, "ls_contour")["data"][0]["z"]), batch)
+    at.toggle(key="ls_3d").set_value(True).run()        # the 3-D view draws the batch's surface too
+    assert not at.exception, [e.value for e in at.exception]
+    np.testing.assert_array_equal(_arr(_chart(at, "ls_surface3d")["data"][0]["z"]),
+                                  _arr(_chart(at, "ls_contour")["data"][0]["z"]))
     at.segmented_control(key="ls_surface").set_value("full").run()
     np.testing.assert_array_equal(_arr(_chart(at, "ls_contour")["data"][0]["z"]), full)
 
@@ -203,7 +220,7 @@ def test_same_weight_twice_is_a_warning_and_3d_is_off_until_asked(at):
     at.selectbox(key="ls_w2").set_value(3).run()
     assert _keys(at) == ["ls_contour", "ls_slice"]
     at.toggle(key="ls_3d").set_value(True).run()
-    assert _keys(at) == ["ls_contour", "ls_slice", "ls_surface"]
+    assert _keys(at) == ["ls_contour", "ls_slice", "ls_surface3d"]
 
 
 def test_batch_modes_side_by_side_train_the_same_epochs_each_at_its_own_rate(at):

@@ -33,6 +33,7 @@ from viz.landscape import (
     interpolation_figure,
     log_loss,
     log_ticks,
+    map_top,
     slice_figure,
     surface3d_figure,
 )
@@ -126,8 +127,11 @@ def test_slice_and_interpolation_plot_the_engine_numbers(trained):
     np.testing.assert_array_equal(sl.data[0].y, cut.loss)
     assert (sl.data[1].x[0], sl.data[1].y[0]) == cut.point and cut.point[1] == current_loss(t)
     assert sl.layout.yaxis.type == "log" and sl.layout.annotations[0].text == f"now <b>{cut.point[1]:.3g}</b>"
-    assert tuple(sl.layout.yaxis.range) == pytest.approx((frame.zrange[0] - 0.03 * np.ptp(frame.zrange),
-                                                          frame.zrange[1] + 0.03 * np.ptp(frame.zrange)))
+    assert tuple(sl.layout.yaxis.range) == frame.zrange      # the map's colour range: the two line up
+    beside = slice_figure(cut, Style(), height=500, top=map_top(None))
+    m = frame_map(frame, t, path)
+    fig = contour_figure(m, Style(), height=500)
+    assert (beside.layout.margin.t, beside.layout.margin.b) == (fig.layout.margin.t, fig.layout.margin.b)
     losses = interpolation(t, path.points[0], t.param_vector(), INTERP_ALPHAS)
     it = interpolation_figure(INTERP_ALPHAS, losses, Style())
     np.testing.assert_array_equal(it.data[0].x, INTERP_ALPHAS)
