@@ -8,7 +8,7 @@ live Play ≥ 4 redraws/s and ≥ 40 iterations/s (the floor of the other pages)
 The browser part serves the app, opens the page at 1280×720 (the projector) and clicks Step, each click timed from
 the click to the last DOM change it caused (MutationObserver, quiet for QUIET_MS; bench/vanishing_latency.py),
 alternating with Forward & backward's Step as a reference measured in the same run (this machine is shared, so
-absolute times drift). Play is timed by watching what a redraw changes: the map's point, the network graph.
+absolute times drift). Play counts the frames drawn (the step counter changes once a frame) and the iterations.
 """
 
 from __future__ import annotations
@@ -43,25 +43,17 @@ STEP_TARGET_MS = 500.0
 CASES = [("2-8-8-1", (8, 8), 51), ("2-8-8-1", (8, 8), 81), ("2-(32×6)-1", (32,) * 6, 51),
          ("2-(32×6)-1", (32,) * 6, 81), ("2-4-4-1 (page default)", (4, 4), 41)]
 STEPS = 30
-#: JavaScript returning what changes on a redraw: the map's point, the network graph's drawing
-LS_POINT = """(() => {
-    const gd = [...document.querySelectorAll('.st-key-ls_contour .js-plotly-plot')].pop();
-    const now = gd && gd._fullData ? gd._fullData.find((t) => t.name === 'now') : null;
-    return now ? now.x[0] + ',' + now.y[0] : null;
-  })()"""
-FB_POINT = """(() => {
-    const gd = [...document.querySelectorAll("[class*='st-key-fb_net_'] .js-plotly-plot")].pop();
-    return gd ? gd.textContent : null;
-  })()"""
-#: counts redraws (a new POINT) and the iterations while Play runs for `ms`
+#: counts the frames Play draws (the counter, redrawn with everything else in the page's live fragment, changes
+#: once a frame; a chart's own state can flip twice while Streamlit swaps the old element for the new) and the
+#: iterations, while Play runs for `ms`
 PLAY_JS = """(ms) => new Promise((resolve) => {
-  const point = () => POINT;
-  const iteration = () => +(/iteration (\\d+)/.exec(document.querySelector('.bpv-counter').innerText) || [0, 0])[1];
+  const counter = () => document.querySelector('.bpv-counter').innerText;
+  const iteration = () => +(/iteration (\\d+)/.exec(counter()) || [0, 0])[1];
   const t0 = performance.now(), it0 = iteration();
-  let last = point(), redraws = 0;
+  let last = counter(), redraws = 0;
   const tick = () => {
-    const p = point();
-    if (p !== last) { redraws += 1; last = p; }
+    const c = counter();
+    if (c !== last) { redraws += 1; last = c; }
     if (performance.now() - t0 < ms) requestAnimationFrame(tick);
     else resolve({redraws, iterations: iteration() - it0, ms: performance.now() - t0});
   };
@@ -144,12 +136,12 @@ def alternating_steps(pages: dict, clicks: int, warmup: int = 2) -> dict[str, li
     return times
 
 
-def play_rate(page, key: str, point_js: str, seconds: float) -> dict:
+def play_rate(page, key: str, seconds: float) -> dict:
     """Return {'redraws/s', 'it/s'} of live Play at the default speed, measured after a second of warm-up."""
     page.locator(f".st-key-{key}_play button").first.click()
     page.locator(f".st-key-{key}_pause button").first.wait_for()
     page.wait_for_timeout(1000)
-    r = page.evaluate(PLAY_JS.replace("POINT", point_js), 1000 * seconds)
+    r = page.evaluate(PLAY_JS, 1000 * seconds)
     page.locator(f".st-key-{key}_pause button").first.click()
     page.locator(f".st-key-{key}_play button").first.wait_for()
     return {"redraws/s": 1e3 * r["redraws"] / r["ms"], "it/s": 1e3 * r["iterations"] / r["ms"]}
@@ -169,8 +161,8 @@ def browser_table(clicks: int, seconds: float) -> None:
             steps = alternating_steps({"Forward & backward (reference)": (fb, "fb_step"),
                                        "Loss landscape, 2-D (default)": (flat, "ls_step"),
                                        "Loss landscape, 3-D on": (deep, "ls_step")}, clicks)
-            plays = {"Forward & backward (reference)": play_rate(fb, "fb", FB_POINT, seconds),
-                     "Loss landscape (default)": play_rate(flat, "ls", LS_POINT, seconds)}
+            plays = {"Forward & backward (reference)": play_rate(fb, "fb", seconds),
+                     "Loss landscape (default)": play_rate(flat, "ls", seconds)}
             browser.close()
     finally:
         stop_server(proc)
