@@ -246,6 +246,7 @@ def losses_at(model: LossModel, center: Array, d1: Array, d2: Array, xs: Array, 
 
 
 def _model_of(source: Trainer | LossModel) -> LossModel:
+    """Return the LossModel of a Trainer, or the LossModel itself."""
     return LossModel.of(source) if isinstance(source, Trainer) else source
 
 
@@ -271,13 +272,6 @@ def loss_of(model: LossModel, theta: Array) -> float:
 def current_loss(trainer: Trainer) -> float:
     """Return the trainer's training objective now: train loss + regularization penalty (as in a step)."""
     return loss_of(LossModel.of(trainer), trainer.param_vector())
-
-
-def slice_1d(source: Trainer | LossModel, directions: Directions, ts: Array, axis: int = 0) -> Array:
-    """Return the loss along centre + t·d (d = d1 for axis 0, d2 for axis 1) for each t, shape (len(ts),)."""
-    d = directions.d1 if axis == 0 else directions.d2
-    ts = np.asarray(ts, dtype=np.float64)
-    return losses_at(_model_of(source), directions.center, d, np.zeros_like(d), ts, np.zeros_like(ts))
 
 
 def interpolation(source: Trainer | LossModel, start: Array, end: Array, alphas: Array) -> Array:
@@ -411,16 +405,6 @@ def _thinned(path: Path, max_points: int) -> Path:
         keep = np.r_[old[(old % 2 == 0) | (old == 0)], np.arange(its.size - dense, its.size)]
         its, pts, losses = its[keep], pts[keep], losses[keep]
     return path if its.size == path.iterations.size else Path(its, pts, losses)
-
-
-def sampled_path(trainer: Trainer, upto: int | None = None, max_points: int = MAX_PATH_POINTS) -> tuple[Array, Array]:
-    """Return (iterations (S,), flat params (S, P)) from 0 to `upto` (default: now), without moving trainer.
-
-    Every iteration when there are at most max_points, else evenly spaced ones.
-    """
-    upto = trainer.iteration if upto is None else upto
-    its = np.unique(np.round(np.linspace(0, upto, min(upto + 1, max_points))).astype(int))
-    return its, np.array([params_vector(trainer.params_at(int(k))) for k in its])
 
 
 # ---- a fixed frame -----------------------------------------------------------------------------------

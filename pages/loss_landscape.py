@@ -31,6 +31,7 @@ lesson_banner()
 
 
 def reset():
+    """Start over from the same initial weights (a new trainer: the map is chosen anew)."""
     return rebuild_same(st.session_state[TRAINER_KEY])
 
 

@@ -176,11 +176,13 @@ def _with_progress(text: str, compute):
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _runs(_trainer: Trainer, key: str, field: str, epochs: int, grid_n: int, lrs: tuple[tuple[str, float], ...]):
+    """Return side_by_side's (runs, map) for the trainer's start (named by `key`), cached with a progress bar."""
     return _with_progress("Training the runs side by side…", lambda progress: side_by_side(
         _trainer.config, _trainer.dataset, _trainer.initial_params, field, epochs, grid_n, dict(lrs), progress))
 
 
 def _reset_epochs() -> None:
+    """Put the epochs slider at the new comparison's default length."""
     st.session_state["ls_cmp_epochs"] = COMPARE_EPOCHS[st.session_state["ls_cmp_field"]]
 
 

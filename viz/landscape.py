@@ -84,14 +84,17 @@ def map_top(title: str | None) -> int:
 
 
 def _scale(m: Map) -> list:
+    """Return the colour scale: Viridis for one path, a light grey under several coloured runs."""
     return COLORSCALE if len(m.paths) <= 1 else GREY_SCALE
 
 
 def _path_colour(m: Map, k: int) -> str:
+    """Return the colour of path k: vermillion alone, one series colour per run."""
     return PATH_COLOUR if len(m.paths) == 1 else RUN_COLOURS[k % len(RUN_COLOURS)]
 
 
 def _path_traces(m: Map, style: Style) -> list[go.Scatter]:
+    """Return one line trace per path, its iterations and training losses on hover."""
     return [vo.Scatter(x=p.coords[:, 0], y=p.coords[:, 1], mode="lines", name=p.label,
                        line={"color": _path_colour(m, k), "width": 2.2 * style.line},
                        customdata=np.c_[p.iterations, p.losses],
@@ -100,6 +103,7 @@ def _path_traces(m: Map, style: Style) -> list[go.Scatter]:
 
 
 def _point_trace(x: float, y: float, loss: float, style: Style, name: str = "now") -> go.Scatter:
+    """Return the white dot of the point now, its loss on hover."""
     return vo.Scatter(x=np.array([x]), y=np.array([y]), mode="markers", name=name,
                       marker={"size": 2.4 * style.marker, "color": "#FFFFFF", "symbol": "circle",
                               "line": {"color": "#000000", "width": 3}},
@@ -107,6 +111,7 @@ def _point_trace(x: float, y: float, loss: float, style: Style, name: str = "now
 
 
 def _start_trace(m: Map, style: Style) -> go.Scatter:
+    """Return the black squares where the paths start."""
     starts = np.array([p.coords[0] for p in m.paths])
     return vo.Scatter(x=starts[:, 0], y=starts[:, 1], mode="markers", name="start",
                       marker={"size": 1.6 * style.marker, "color": "#000000", "symbol": "square",
@@ -114,6 +119,7 @@ def _start_trace(m: Map, style: Style) -> go.Scatter:
 
 
 def _axis_font(style: Style) -> dict:
+    """Return axis title and tick fonts as dark as the rest of the text."""
     # plotly_white greys the axes; on a projector they must be as dark as the rest of the text
     return {"title": {"font": {"size": style.font, "color": "#111"}}, "tickfont": {"size": style.font - 2,
                                                                                     "color": "#222"}}
@@ -230,6 +236,7 @@ def camera_eye(m: Map) -> dict:
 
 
 def _short(label: str) -> str:
+    """Return an axis label without its parenthesis."""
     # 3-D axis titles get little room: "direction 1 (PC1, 63 % of variance)" → "direction 1"
     return label.split(" (")[0]
 

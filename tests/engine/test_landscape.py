@@ -25,9 +25,7 @@ from engine.landscape import (
     pca_directions,
     project,
     random_directions,
-    sampled_path,
     side_by_side,
-    slice_1d,
     slice_through,
     surface,
     update_frame,
@@ -81,7 +79,7 @@ def test_centre_of_the_grid_is_the_trainers_loss_exactly(cfg):
     t = Trainer(cfg)
     t.run(7)
     expected = t.history.last("train_loss") + regularization(_weights(t), cfg.l1, cfg.l2)[0]
-    _, path = sampled_path(t)
+    path = path_of(t).points
     for dirs in (pca_directions(path, path[-1]), random_directions(LossModel.of(t), path[-1], 1),
                  weight_directions(path[-1], t.sizes, 0, 3)):
         Z = surface(t, dirs, (grid_axis(0.7, 21), grid_axis(0.3, 11)))
@@ -182,7 +180,7 @@ def test_pca_of_a_path_in_a_plane_explains_everything_and_fits_it():
 def test_pca_ratios_of_a_real_path_sum_to_at_most_one_and_short_paths_are_refused():
     t = Trainer(Config(batch_mode="mini"))
     t.run(30)
-    _, path = sampled_path(t)
+    path = path_of(t).points
     dirs = pca_directions(path, path[-1])
     assert 0 < sum(dirs.explained) <= 1.0 + 1e-12
     with pytest.raises(ValueError, match="at least three points"):
@@ -192,24 +190,13 @@ def test_pca_ratios_of_a_real_path_sum_to_at_most_one_and_short_paths_are_refuse
         pca_directions(line, line[-1])
 
 
-def test_sampled_path_matches_params_at():
-    t = Trainer(Config())
-    t.run(25)
-    its, path = sampled_path(t, max_points=6)
-    assert its[0] == 0 and its[-1] == 25 and len(its) == 6
-    np.testing.assert_array_equal(path[-1], t.param_vector())
-    k = int(its[2])
-    np.testing.assert_array_equal(path[2], np.concatenate([x.ravel() for p in t.params_at(k) for x in p]))
-    assert t.iteration == 25
-
-
 def test_slice_and_interpolation_pass_through_their_end_points():
     t = Trainer(Config(l2=0.01))
     start = t.param_vector()
+    frame = update_frame(None, t, path_of(t), MapSettings(kind="random", grid_n=5))
+    cut = slice_through(frame, LossModel.of(t), start)   # through the frame's centre: the map's middle row
+    np.testing.assert_array_equal(cut.loss[::40], surface(t, frame.directions, (frame.xs, [0.0]))[0])
     t.run(12)
-    dirs = random_directions(LossModel.of(t), t.param_vector(), 2)
-    ts = np.array([-0.5, 0.0, 0.5])
-    np.testing.assert_array_equal(slice_1d(t, dirs, ts), surface(t, dirs, (ts, [0.0]))[0])
     alphas = np.array([0.0, 1.0])
     ends = interpolation(t, start, t.param_vector(), alphas)
     assert ends[0] == current_loss(Trainer(Config(l2=0.01)))
