@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import limits
 from .config import BATCH_MODES, Config
 from .data import Dataset
 from .losses import penalty
@@ -41,7 +42,8 @@ KIND_HELP = {
                "was when the map was drawn.",
 }
 CHUNK_BYTES = 2 * 2**20       # working memory of one chunk of grid points: small enough to stay in cache
-MAX_PATH_POINTS = 1000        # a Path keeps at most this many points; older ones are thinned
+MAX_PATH_POINTS = 1000        # a Path keeps at most this many points (fewer for a big net); older ones are thinned
+RUN_PATH_POINTS = 400         # a side-by-side run keeps at most this many points of its path
 LOOKAHEAD = 300               # a frame makes room for where the next this many steps go
 MARGIN = 0.12                 # a PCA frame: the path's extent plus this fraction of it on each side
 AUTO_MARGIN = 1.3             # random and weight frames: ± this × the farthest path point (at least ±1)
@@ -350,12 +352,15 @@ class Path:
         return params_vector(trainer.params_at(iteration))
 
 
-def path_of(trainer: Trainer, old: Path | None = None, max_points: int = MAX_PATH_POINTS) -> Path:
+def path_of(trainer: Trainer, old: Path | None = None, max_points: int | None = None) -> Path:
     """Return the trainer's Path from iteration 0 to now, reusing the points of `old` that still belong to it.
 
     New iterations come from the trainer's recent traces (the weights each step started from) or, failing
-    that, from `params_at`; at most max_points are kept (older stretches thinned, the newest kept dense).
+    that, from `params_at`; at most max_points are kept (older stretches thinned, the newest kept dense), by
+    default MAX_PATH_POINTS or what fits limits.PATH_MEMORY_BUDGET.
     """
+    if max_points is None:
+        max_points = max(16, min(MAX_PATH_POINTS, limits.PATH_MEMORY_BUDGET // (8 * trainer.param_vector().size)))
     history = trainer.history.column("train_loss")
     now = trainer.iteration
     if old is not None and old.iterations.size and old.iterations[0] == 0:
@@ -629,9 +634,11 @@ RUN_LR = {"batch_mode": {"full": 0.5, "mini": 0.2, "sgd": 0.02},
 
 
 def run_from(config: Config, dataset: Dataset, params: Params, label: str, epochs: int,
-             max_points: int = 2 * MAX_PATH_POINTS, on_progress: Progress = None) -> Run:
-    """Return the Run of a fresh Trainer(config, dataset, params) trained for `epochs` epochs."""
+             max_points: int = RUN_PATH_POINTS, on_progress: Progress = None) -> Run:
+    """Return the Run of a fresh Trainer(config, dataset, params) trained for `epochs` epochs, keeping at most
+    max_points evenly spaced points of its path (fewer for a big net: limits.PATH_MEMORY_BUDGET)."""
     t = Trainer(config, dataset=dataset, params=params)
+    max_points = max(16, min(max_points, limits.PATH_MEMORY_BUDGET // (8 * t.param_vector().size)))
     total = epochs * t.batches_per_epoch
     report = max(1, total // 50)
     keep = set(np.round(np.linspace(0, total, min(total + 1, max_points))).astype(int).tolist())

@@ -76,7 +76,7 @@ def watch(trainer: Trainer, options: Options) -> Watch:
         if frame.reason == "left":
             w.notice = f"Re-framed at iteration {trainer.iteration}: the point had left the map."
             st.toast(w.notice, icon=":material/open_with:")
-        elif frame.reason != "follow":
+        else:
             w.notice = None
         w.frame = frame
     return w

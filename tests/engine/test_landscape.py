@@ -430,3 +430,12 @@ def test_pca_falls_back_to_random_directions_when_there_is_no_path_to_analyse():
     t = Trainer(Config())
     frame = choose_frame(t, path_of(t), MapSettings(), "start", lookahead=1)
     assert frame.directions.kind == "random" and "at least three points" in frame.note
+
+
+def test_a_big_nets_path_stays_within_its_memory_budget():
+    t = Trainer(Config(hidden=(32,) * 6, n_samples=40))
+    t.run(300)
+    path = path_of(t)
+    assert path.points.nbytes <= lsc.limits.PATH_MEMORY_BUDGET and path.iterations[-1] == 300
+    assert path_of(Trainer(Config())).points.shape[0] == 1 and lsc.MAX_PATH_POINTS * 8 * 37 <= \
+        lsc.limits.PATH_MEMORY_BUDGET   # the default net keeps every point up to MAX_PATH_POINTS
