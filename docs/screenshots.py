@@ -1,6 +1,6 @@
 """Make the README screenshots: serve the app, drive every page in Chromium, save PNGs in docs/.
 
-Run: make screenshots
+Run: make screenshots    (or .venv/bin/python docs/screenshots.py loss_landscape … for some of them)
 """
 
 from __future__ import annotations
@@ -35,7 +35,12 @@ def shot(page, name: str, height: int = 1500) -> None:
     print("wrote", OUT / f"{name}.png")
 
 
-def main() -> None:
+def main(only: set[str]) -> None:
+    """Write the screenshots named in `only` (all when empty)."""
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     proc, url = start_server()
     try:
         with sync_playwright() as p:
@@ -43,27 +48,31 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1600, "height": 1500})
             page.goto(url)
             wait_for_app(page)
-            click(page, "fb_step10", 3)
-            points = page.locator(".st-key-fb_net .scatterlayer .trace:has(path.point)").first
-            box = points.locator("path.point").nth(3).bounding_box()
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_timeout(500)
-            wait_for_app(page)
-            shot(page, "forward_backward")
+            if wanted("forward_backward"):
+                click(page, "fb_step10", 3)
+                points = page.locator(".st-key-fb_net .scatterlayer .trace:has(path.point)").first
+                box = points.locator("path.point").nth(3).bounding_box()
+                page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.wait_for_timeout(500)
+                wait_for_app(page)
+                shot(page, "forward_backward")
             for path, name, key, times in (("worked-example", "worked_example", None, 0),
-                                            ("loss-landscape", "loss_landscape", "ls_step10", 3),
+                                            ("loss-landscape", "loss_landscape", "ls_step10", 12),
                                             ("vanishing-gradients", "vanishing_gradients", None, 0),
                                             ("lessons", "lessons", None, 0)):
+                if not wanted(name):
+                    continue
                 page.goto(f"{url}/{path}")
                 wait_for_app(page)
                 if key:
                     click(page, key, times)
                 shot(page, name)
-            page.goto(url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid"
-                      "&init=Standard+1%2F%E2%88%9An")
-            wait_for_app(page)
-            click(page, "fb_step10", 2)
-            shot(page, "presenter_mode", 1000)
+            if wanted("presenter_mode"):
+                page.goto(url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid"
+                          "&init=Standard+1%2F%E2%88%9An")
+                wait_for_app(page)
+                click(page, "fb_step10", 2)
+                shot(page, "presenter_mode", 1000)
             browser.close()
     finally:
         stop_server(proc)
@@ -71,4 +80,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.chdir(ROOT)
-    main()
+    main(set(sys.argv[1:]))

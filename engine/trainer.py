@@ -222,6 +222,17 @@ class Trainer:
         """Return the trace the next step would produce, without applying it (for showing iteration 0)."""
         return self._scratch().step()
 
+    def ahead(self, n: int) -> Array:
+        """Return the flat parameters after each of the next n steps, (k, P) with k ≤ n (fewer when a step
+        diverges), without changing this trainer: where training is going (the loss landscape frames it)."""
+        scratch = self._scratch()
+        points = []
+        for _ in range(n):
+            if not scratch.step().ok:
+                break
+            points.append(scratch.param_vector())
+        return np.array(points).reshape(len(points), -1) if points else np.empty((0, self.param_vector().size))
+
     @property
     def settings_changed(self) -> bool:
         """Return True when live settings were changed after iteration 0 (a replay from the start would differ)."""

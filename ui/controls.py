@@ -106,8 +106,3 @@ def step_controls(trainer: Trainer, key: str) -> Trainer:
     trainer = st.session_state[TRAINER_KEY]
     divergence_message(trainer)
     return trainer
-
-
-def played_traces(key: str) -> None:
-    """Return None: Play now trains live (ui.play); kept so a page written for the old replay still runs."""
-    return None

@@ -8,24 +8,30 @@ import pytest
 import engine.landscape as lsc
 from engine import Config, Trainer
 from engine.landscape import (
+    RUN_LR,
+    SIDE_BY_SIDE,
     Directions,
     LossModel,
+    MapSettings,
+    choose_frame,
     current_loss,
     filter_normalise,
+    frame_map,
     grid_axis,
     interpolation,
+    next_batch,
     param_names,
+    path_of,
     pca_directions,
     project,
     random_directions,
-    sampled_path,
     side_by_side,
-    slice_1d,
+    slice_through,
     surface,
-    view,
+    update_frame,
     weight_directions,
 )
-from engine.network import data_loss
+from engine.network import data_loss, unflatten
 from engine.optim import regularization
 
 LINEAR = Config(dataset="plane", n_samples=40, hidden=(), loss="half_sse", seed=3)
@@ -46,8 +52,8 @@ def test_linear_half_sse_surface_is_the_analytic_quadratic_with_rows_y():
     assert Z.shape == (5, 7)
 
     (W, b), = t.params
-    (dW1, db1), = model.unflatten(dirs.d1)
-    (dW2, db2), = model.unflatten(dirs.d2)
+    (dW1, db1), = unflatten(dirs.d1, model.sizes)
+    (dW2, db2), = unflatten(dirs.d2, model.sizes)
     X, y = t.split.X_train, t.split.y_train[:, 0]
     r0, g1, g2 = y - (X @ W[0] + b[0]), X @ dW1[0] + db1[0], X @ dW2[0] + db2[0]
     gx, gy = np.meshgrid(xs, ys)   # gx[j, i] = xs[i], gy[j, i] = ys[j]
@@ -73,7 +79,7 @@ def test_centre_of_the_grid_is_the_trainers_loss_exactly(cfg):
     t = Trainer(cfg)
     t.run(7)
     expected = t.history.last("train_loss") + regularization(_weights(t), cfg.l1, cfg.l2)[0]
-    _, path = sampled_path(t)
+    path = path_of(t).points
     for dirs in (pca_directions(path, path[-1]), random_directions(LossModel.of(t), path[-1], 1),
                  weight_directions(path[-1], t.sizes, 0, 3)):
         Z = surface(t, dirs, (grid_axis(0.7, 21), grid_axis(0.3, 11)))
@@ -119,7 +125,7 @@ def test_filter_normalised_rows_have_the_norm_of_the_weight_rows():
     for biases in (False, True):
         dirs = random_directions(model, t.param_vector(), seed=9, include_biases=biases)
         for d in (dirs.d1, dirs.d2):
-            for (dW, db), (W, b) in zip(model.unflatten(d), t.params):
+            for (dW, db), (W, b) in zip(unflatten(d, model.sizes), t.params):
                 if biases:
                     np.testing.assert_allclose(np.linalg.norm(np.c_[dW, db], axis=1),
                                                np.linalg.norm(np.c_[W, b], axis=1), rtol=1e-12)
@@ -174,7 +180,7 @@ def test_pca_of_a_path_in_a_plane_explains_everything_and_fits_it():
 def test_pca_ratios_of_a_real_path_sum_to_at_most_one_and_short_paths_are_refused():
     t = Trainer(Config(batch_mode="mini"))
     t.run(30)
-    _, path = sampled_path(t)
+    path = path_of(t).points
     dirs = pca_directions(path, path[-1])
     assert 0 < sum(dirs.explained) <= 1.0 + 1e-12
     with pytest.raises(ValueError, match="at least three points"):
@@ -184,24 +190,13 @@ def test_pca_ratios_of_a_real_path_sum_to_at_most_one_and_short_paths_are_refuse
         pca_directions(line, line[-1])
 
 
-def test_sampled_path_matches_params_at_and_keeps_the_played_steps():
-    t = Trainer(Config())
-    t.run(25)
-    its, path = sampled_path(t, max_points=6, dense_from=20)
-    assert its[0] == 0 and its[-1] == 25 and set(range(20, 26)) <= set(its.tolist())
-    np.testing.assert_array_equal(path[-1], t.param_vector())
-    k = int(its[2])
-    np.testing.assert_array_equal(path[2], np.concatenate([x.ravel() for p in t.params_at(k) for x in p]))
-    assert t.iteration == 25
-
-
 def test_slice_and_interpolation_pass_through_their_end_points():
     t = Trainer(Config(l2=0.01))
     start = t.param_vector()
+    frame = update_frame(None, t, path_of(t), MapSettings(kind="random", grid_n=5))
+    cut = slice_through(frame, LossModel.of(t), start)   # through the frame's centre: the map's middle row
+    np.testing.assert_array_equal(cut.loss[::40], surface(t, frame.directions, (frame.xs, [0.0]))[0])
     t.run(12)
-    dirs = random_directions(LossModel.of(t), t.param_vector(), 2)
-    ts = np.array([-0.5, 0.0, 0.5])
-    np.testing.assert_array_equal(slice_1d(t, dirs, ts), surface(t, dirs, (ts, [0.0]))[0])
     alphas = np.array([0.0, 1.0])
     ends = interpolation(t, start, t.param_vector(), alphas)
     assert ends[0] == current_loss(Trainer(Config(l2=0.01)))
@@ -227,25 +222,6 @@ def test_far_corners_can_overflow_without_warnings():
     assert Z[2, 2] == current_loss(t) and not np.isfinite(Z).all()
 
 
-def test_view_falls_back_to_random_before_two_steps_then_uses_pca():
-    t = Trainer(Config())
-    ls, note = view(t, 0, "pca", 21, None, seed=1)
-    assert ls.directions.kind == "random" and "three points" in note
-    t.run(6)
-    ls, note = view(t, 6, "pca", 21, None, seed=1)
-    assert note is None and ls.directions.kind == "pca"
-    assert ls.point == (0.0, 0.0, current_loss(t))
-    path = ls.paths[0]
-    np.testing.assert_array_equal(path.iterations, np.arange(7))
-    reach = np.abs(path.coords).max(axis=0) * lsc.AUTO_MARGIN   # the whole path with a margin,
-    np.testing.assert_allclose([ls.xs[-1], ls.ys[-1]], [reach[0], max(reach[1], lsc.MIN_ASPECT * reach[0])],
-                               rtol=1e-12)                           # y no flatter than MIN_ASPECT of x
-    assert path.heights[-1] == current_loss(t)
-    past, _ = view(t, 3, "weights", 21, 0.5, seed=1)
-    assert past.point[:2] == (t.params_at(3)[0][0][0, 0], t.params_at(3)[0][0][0, 1])
-    assert past.xs[0] == pytest.approx(past.point[0] - 0.5)
-
-
 def test_runs_side_by_side_start_together_and_train_the_same_epochs():
     cfg = Config(n_samples=40, lr=0.5)
     t = Trainer(cfg)
@@ -256,24 +232,210 @@ def test_runs_side_by_side_start_together_and_train_the_same_epochs():
         np.testing.assert_array_equal(r.path[0], start)
         assert r.epochs[-1] == 2.0
     assert [r.iterations[-1] for r in runs] == [2, 2 * 2, 2 * 32]   # 32 training samples, B = 16 and 1
-    alone = Trainer(cfg)
+    alone = Trainer(cfg.replace(lr=RUN_LR["batch_mode"]["full"]))   # each run at its own η
     alone.run(2)
     np.testing.assert_array_equal(runs[0].train_loss[1:], alone.history.column("train_loss"))
     np.testing.assert_array_equal(runs[0].path[-1], alone.param_vector())
     assert [p.label for p in ls.paths] == [r.label for r in runs]
     assert ls.directions.kind == "pca" and sum(ls.directions.explained) <= 1 + 1e-12
+    assert [r.lr for r in runs] == [RUN_LR["batch_mode"][v] for v in SIDE_BY_SIDE["batch_mode"]]
 
 
-def test_runs_that_blow_up_get_a_plain_reason():
-    cfg = Config(dataset="sine", n_samples=40, lr=5.0)
+def test_a_run_that_blows_up_says_so_and_the_others_go_on():
+    cfg = Config(dataset="sine", n_samples=40)
     t = Trainer(cfg)
-    with pytest.raises(ValueError, match="blow up at this learning rate"):
-        side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 3, 21)
+    runs, ls = side_by_side(cfg, t.dataset, t.initial_params, "optimizer", 5, 21, lrs={"adam": 50.0})
+    sgd, momentum, adam = runs
+    assert sgd.diverged is None and momentum.diverged is None
+    assert adam.diverged is not None and adam.lr == 50.0
+    assert adam.train_loss[-1] >= 1e3 * adam.train_loss[0] or not np.isfinite(adam.train_loss[-1])
+    assert sgd.iterations[-1] == momentum.iterations[-1] == 5 * t.batches_per_epoch   # they trained to the end
+    # the shared plane is the trained runs' PCA: their paths fit it, the blown-up one is drawn too
+    reach = np.abs(np.vstack([p.coords for p in ls.paths[:2]])).max(axis=0)
+    assert ls.xs[-1] - ls.xs[0] < 4 * reach[0] and len(ls.paths) == 3
+    with pytest.raises(ValueError, match="no run got lower than it started"):
+        side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 3, 21, lrs=dict.fromkeys(("full", "mini", "sgd"),
+                                                                                              50.0))
+
+
+@pytest.mark.parametrize("field", list(SIDE_BY_SIDE))
+def test_no_run_diverges_at_its_own_default_rate_on_the_default_experiment(field):
+    """Each side-by-side run at its RUN_LR (bench/side_by_side_lr.py) trains smoothly: no blow-up, and its training
+    loss, read once per epoch, falls every epoch."""
+    t = Trainer(Config())
+    runs, _ = side_by_side(t.config, t.dataset, t.initial_params, field, lsc.COMPARE_EPOCHS[field], 21)
+    for r in runs:
+        assert r.diverged is None, r.label
+        per_epoch = r.train_loss[np.isclose(r.epochs % 1, 0)]
+        assert per_epoch.size == lsc.COMPARE_EPOCHS[field] + 1 and np.all(np.diff(per_epoch) < 0), r.label
 
 
 def test_side_by_side_progress_fills_the_bar_once_in_order():
     cfg = Config(n_samples=40)
     t = Trainer(cfg)
     seen = []
-    side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 2, 21, lambda d, n: seen.append(d / n))
+    side_by_side(cfg, t.dataset, t.initial_params, "batch_mode", 2, 21, on_progress=lambda d, n: seen.append(d / n))
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 3
+
+
+# ---- the fixed frame ------------------------------------------------------------------------------------
+def _stepped(trainer, path, frame, n, settings=None):
+    """Step n times, following the path and the frame as the page does; return (path, frames seen, points)."""
+    frames, points = [], []
+    settings = settings or MapSettings()
+    for _ in range(n):
+        trainer.step()
+        path = path_of(trainer, path)
+        frame = update_frame(frame, trainer, path, settings)
+        frames.append(frame)
+        points.append(frame_map(frame, trainer, path).point)
+    return path, frames, points
+
+
+def test_the_frame_stays_still_for_30_steps_while_the_point_moves_and_its_loss_falls():
+    t = Trainer(Config())
+    path = path_of(t)
+    frame = update_frame(None, t, path, MapSettings())
+    assert frame.reason == "start" and frame.directions.kind == "pca" and frame.note is None
+    start = frame_map(frame, t, path).point
+    assert start[:2] == (0.0, 0.0) and start[2] == current_loss(t)
+    _, frames, points = _stepped(t, path, frame, 30)
+    assert all(f is frame for f in frames)                  # same ranges, colour range, directions
+    xy = np.array([p[:2] for p in points])
+    assert np.all(np.linalg.norm(np.diff(xy, axis=0), axis=1) > 0)   # the point moves every step
+    losses = np.array([p[2] for p in points])
+    assert np.all(np.diff(losses) < 0) and losses[-1] < start[2]    # and goes down
+    assert losses[-1] == current_loss(t)
+    lo, hi = frame.zrange
+    assert lo <= np.log10(losses).min() and np.log10(start[2]) <= hi
+
+
+def test_the_frame_makes_room_for_the_next_steps():
+    """At iteration 0 the map already covers where the next LOOKAHEAD steps go (from a look ahead)."""
+    t = Trainer(Config())
+    frame = update_frame(None, t, path_of(t), MapSettings())
+    ahead = Trainer(Config())
+    ahead.run(lsc.LOOKAHEAD)
+    assert t.iteration == 0
+    assert frame.contains(frame.offsets(ahead.param_vector())[0])
+    x_end = frame.offsets(ahead.param_vector())[0, 0]
+    assert x_end > 0.6 * frame.xs[-1]                      # and is not much wider than that
+
+
+def test_reframe_happens_when_asked_or_settings_change_and_only_then():
+    t = Trainer(Config())
+    path = path_of(t)
+    frame = update_frame(None, t, path, MapSettings())
+    t.run(5)
+    path = path_of(t, path)
+    assert update_frame(frame, t, path, MapSettings()) is frame
+    asked = update_frame(frame, t, path, MapSettings(), asked=True)
+    assert asked.reason == "asked" and asked.iteration == 5
+    assert not np.array_equal(asked.directions.center, frame.directions.center)
+    assert asked.zrange != frame.zrange and asked.xs[0] != frame.xs[0]
+    assert update_frame(asked, t, path, MapSettings()) is asked
+    assert update_frame(asked, t, path, MapSettings(grid_n=21)).reason == "settings"
+    t.update_config(l2=0.01)                                 # the penalty is part of the surface
+    assert update_frame(asked, t, path, MapSettings()).reason == "settings"
+    assert update_frame(asked, t, path, MapSettings(), follow=True).reason != "left"
+
+
+def test_a_big_learning_rate_leaves_the_map_and_the_frame_says_so():
+    t = Trainer(Config())
+    path = path_of(t)
+    frame = update_frame(None, t, path, MapSettings())
+    t.update_config(lr=5.0)
+    for _ in range(100):
+        t.step()
+        path = path_of(t, path)
+        new = update_frame(frame, t, path, MapSettings())
+        if new is not frame:
+            break
+    assert new.reason == "left" and new.iteration == t.iteration
+    assert not frame.contains(frame.offsets(t.param_vector())[0])
+    assert new.contains(new.offsets(t.param_vector())[0])
+
+
+def test_the_batch_surface_is_the_next_batchs_in_mini_batch_and_the_full_one_in_full_batch():
+    for mode in ("mini", "sgd"):
+        t = Trainer(Config(batch_mode=mode))
+        path = path_of(t)
+        frame = update_frame(None, t, path, MapSettings(grid_n=21))
+        rows = next_batch(t)
+        assert len(rows) == t.batch_size and np.array_equal(rows, t.step().batch_index)
+        path = path_of(t, path)
+        rows = next_batch(t)
+        batch = frame_map(frame, t, path, rows=rows)
+        assert not np.allclose(batch.Z, frame.Z) and batch.zrange == frame.zrange
+        model = LossModel(t.net, t.split.X_train[rows], t.split.y_train[rows], tuple(t.sizes))
+        np.testing.assert_array_equal(batch.Z, surface(model, frame.directions, (frame.xs, frame.ys)))
+        assert batch.point[2] == float(data_loss(t.net, t.params, t.split.X_train[rows], t.split.y_train[rows]))
+        t.step()
+        assert not np.allclose(frame_map(frame, t, path_of(t, path), rows=next_batch(t)).Z, batch.Z)   # it jumps
+    t = Trainer(Config(batch_mode="full"))
+    path = path_of(t)
+    frame = update_frame(None, t, path, MapSettings(grid_n=21))
+    full = frame_map(frame, t, path, rows=next_batch(t))
+    np.testing.assert_array_equal(full.Z, frame.Z)
+    assert full.point[2] == current_loss(t)
+
+
+def test_path_of_reuses_its_points_follows_a_rewind_and_stays_bounded():
+    t = Trainer(Config(batch_mode="mini"))
+    t.run(25)
+    path = path_of(t)
+    np.testing.assert_array_equal(path.iterations, np.arange(26))
+    np.testing.assert_array_equal(path.losses[1:], t.history.column("train_loss"))
+    for k in (0, 7, 25):
+        np.testing.assert_array_equal(path.points[k], np.concatenate([x.ravel() for p in t.params_at(k) for x in p]))
+    t.rewind(10)
+    t.update_config(lr=0.05)           # another way from iteration 10
+    t.run(5)
+    again = path_of(t, path)
+    np.testing.assert_array_equal(again.iterations, np.arange(16))
+    np.testing.assert_array_equal(again.points[:11], path.points[:11])
+    np.testing.assert_array_equal(again.points[15], t.param_vector())
+    assert not np.array_equal(again.points[12], path.points[12])
+    t.run(300)
+    small = path_of(t, again, max_points=100)
+    assert small.iterations.size <= 100 and small.iterations[0] == 0 and small.iterations[-1] == t.iteration
+    np.testing.assert_array_equal(small.iterations[-50:], np.arange(t.iteration - 49, t.iteration + 1))
+    k = int(small.iterations[5])
+    np.testing.assert_array_equal(small.points[5], np.concatenate([x.ravel() for p in t.params_at(k) for x in p]))
+
+
+def test_ahead_shows_the_next_steps_without_moving_the_trainer():
+    t = Trainer(Config(batch_mode="sgd"))
+    t.run(3)
+    before = t.param_vector()
+    ahead = t.ahead(4)
+    assert t.iteration == 3 and np.array_equal(t.param_vector(), before) and ahead.shape == (4, before.size)
+    t.run(4)
+    np.testing.assert_array_equal(ahead[-1], t.param_vector())
+
+
+def test_the_slice_goes_through_the_weights_now_and_reads_their_loss():
+    t = Trainer(Config(l2=0.01))
+    path = path_of(t)
+    frame = update_frame(None, t, path, MapSettings())
+    t.run(20)
+    cut = slice_through(frame, LossModel.of(t), t.param_vector())
+    assert cut.point[1] == current_loss(t)
+    assert cut.point[0] == pytest.approx(frame_map(frame, t, path_of(t, path)).point[0], abs=1e-12)
+    assert cut.t[0] == frame.xs[0] and cut.t[-1] == frame.xs[-1]
+    np.testing.assert_allclose(np.interp(cut.point[0], cut.t, cut.loss), cut.point[1], rtol=1e-3)
+
+
+def test_pca_falls_back_to_random_directions_when_there_is_no_path_to_analyse():
+    t = Trainer(Config())
+    frame = choose_frame(t, path_of(t), MapSettings(), "start", lookahead=1)
+    assert frame.directions.kind == "random" and "at least three points" in frame.note
+
+
+def test_a_big_nets_path_stays_within_its_memory_budget():
+    t = Trainer(Config(hidden=(32,) * 6, n_samples=40))
+    t.run(300)
+    path = path_of(t)
+    assert path.points.nbytes <= lsc.limits.PATH_MEMORY_BUDGET and path.iterations[-1] == 300
+    assert path_of(Trainer(Config())).points.shape[0] == 1 and lsc.MAX_PATH_POINTS * 8 * 37 <= \
+        lsc.limits.PATH_MEMORY_BUDGET   # the default net keeps every point up to MAX_PATH_POINTS

@@ -10,7 +10,17 @@ import viz.objs as vo
 from engine import Config, Trainer
 from engine import worked as ew
 from engine.diagnostics import Comparison
-from engine.landscape import side_by_side, view
+from engine.landscape import (
+    INTERP_ALPHAS,
+    LossModel,
+    MapSettings,
+    frame_map,
+    interpolation,
+    path_of,
+    side_by_side,
+    slice_through,
+    update_frame,
+)
 from viz import landscape as vl
 from viz import vanishing as vv
 from viz import worked as vw
@@ -48,8 +58,13 @@ def _figures(dataset: str, batch_mode: str) -> dict:
 def _other_pages() -> dict:
     style = Style()
     trainer = Trainer(Config())
-    played = [trainer.step() for _ in range(10)]
-    ls = view(trainer, trainer.iteration, "pca", 15, None, seed=1, dense_from=played[0].iteration)[0]
+    path = path_of(trainer)
+    frame = update_frame(None, trainer, path, MapSettings(grid_n=15))
+    trainer.run(10)
+    path = path_of(trainer, path)
+    ls = frame_map(frame, trainer, path, heights=True)
+    cut = slice_through(frame, LossModel.of(trainer), trainer.param_vector())
+    line = interpolation(trainer, path.points[0], trainer.param_vector(), INTERP_ALPHAS)
     runs, _ = side_by_side(trainer.config, trainer.dataset, trainer.initial_params, "optimizer", 2, 11)
     comparison = Comparison(Config(n_samples=60, hidden=(6,) * 3, clip_norm=0.05))
     comparison.run(4)
@@ -57,9 +72,9 @@ def _other_pages() -> dict:
     worked, trace = ew.first_step()
     fw = ew.forward_numbers(worked, trace)
     worked.run(20)
-    figs = {"contour": vl.contour_figure(ls, style, animate_from=played[0].iteration),
-            "surface": vl.surface3d_figure(ls, style), "slice": vl.slice_figure(ls, style),
-            "interpolation": vl.interpolation_figure(ls, style), "runs": vl.curves_figure(runs, style),
+    figs = {"contour": vl.contour_figure(ls, style, width=500, title="Re-framed"),
+            "surface": vl.surface3d_figure(ls, style), "slice": vl.slice_figure(cut, style),
+            "interpolation": vl.interpolation_figure(INTERP_ALPHAS, line, style), "runs": vl.curves_figure(runs, style),
             "worked": vw.worked_network(trace, fw, style),
             "table": vw.update_table(ew.update_rows(trace), style),
             "worked_loss": vw.loss_curve_figure(*ew.loss_curve(worked), style),
