@@ -15,6 +15,7 @@ from ui.landscape import (
     viewed_iteration,
     watch,
 )
+from ui.live_chart import live_chart
 from ui.play import live_area, play_frame, show_note
 from ui.session import TRAINER_KEY, current_style, current_trainer, rebuild_same
 from ui.sidebar import show_notices
@@ -24,7 +25,6 @@ from viz import landscape as vl
 K = "ls"
 INTERP_TEXT = ("The loss on the straight line from the starting weights to now: a smooth downhill line means the "
                "problem is easy; a bump means training had to get over a ridge.")
-CONFIG = {"displayModeBar": False}
 current_trainer()  # draws the sidebar and keeps the session's trainer in step with it
 show_notices()
 lesson_banner()
@@ -55,20 +55,18 @@ def live() -> None:
     map_w, side_w, height = map_layout(column_space(f"{K}_space"))
     map_col, side_col = st.columns([map_w, side_w], gap="small") if side_w else (st.container(), None)
     with map_col:
-        st.plotly_chart(vl.contour_figure(m, style, height=height, width=map_w, title=w.notice), key=f"{K}_contour",
-                        theme=None, width="content", config=CONFIG)
+        live_chart(vl.contour_figure(m, style, height=height, width=map_w, title=w.notice), key=f"{K}_contour")
     theta = w.path.at(trainer, k)
     cut = slice_through(w.frame, LossModel.of(trainer, rows), theta)
     with side_col or st.container():   # beside the map its loss axis lines up with the colour bar
         fig = vl.slice_figure(cut, style, height=height if side_w else min(320, height), width=side_w or map_w,
                               top=vl.map_top(w.notice))
-        st.plotly_chart(fig, key=f"{K}_slice", theme=None, width="content", config=CONFIG)
+        live_chart(fig, key=f"{K}_slice")
         st.caption("The loss along direction 1 through the weights now: it sinks as the network learns.")
     st.caption(frame_caption(w.frame, options.follow))
     view_slider(K, trainer)
     if options.show_3d:
-        st.plotly_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface3d", theme=None,
-                        width="content")
+        live_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface3d")
         st.caption("The same map as a landscape you can turn with the mouse: height is the loss (log scale).")
     more = st.expander("Straight line from the start to now (interpolation)", key=f"{K}_interp_open",
                        on_change="rerun")

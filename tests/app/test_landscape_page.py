@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from engine.landscape import KIND_HELP, RUN_LR, current_loss
+from harness.apptest import chart_specs
 from tests.app.conftest import new_app, trainer_of
 
 PAGE = "pages/loss_landscape.py"
@@ -26,11 +27,11 @@ def at():
 
 def _chart(app, key: str) -> dict:
     """Return the Plotly spec of the chart with this widget key."""
-    return json.loads(next(c.proto.spec for c in app.get("plotly_chart") if c.proto.id.endswith(key)))
+    return chart_specs(app)[key]
 
 
 def _keys(app) -> list[str]:
-    return [c.proto.id.split("-")[-1] for c in app.get("plotly_chart")]
+    return list(chart_specs(app))
 
 
 def _arr(value) -> np.ndarray:
