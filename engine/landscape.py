@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import BATCH_MODES, Config
 from .data import Dataset
-from .network import Net, Params, data_loss, params_vector
+from .network import Net, Norms, Params, batch_stats, data_loss, params_vector
 from .optim import OPTIMIZERS
 from .trainer import Trainer
 
@@ -35,7 +35,8 @@ BLOW_UP = 1e3                 # a run whose loss grew this many times has blown 
 
 @dataclass(frozen=True, eq=False)
 class LossModel:
-    """What the training loss depends on besides the parameters: net, training set, sizes, l1/l2."""
+    """What the training loss depends on besides the parameters: net, training set, sizes, l1/l2, and the batch
+    norms (γ, β and the running statistics, held at their values: the landscape varies W and b only)."""
 
     net: Net
     X: Array
@@ -43,12 +44,14 @@ class LossModel:
     sizes: tuple[int, ...]
     l1: float = 0.0
     l2: float = 0.0
+    norms: Norms = ()
 
     @classmethod
     def of(cls, trainer: Trainer) -> LossModel:
-        """Return the LossModel of trainer's training objective (its train set, loss and penalty)."""
+        """Return the LossModel of trainer's training objective (its train set, loss and penalty), evaluated as
+        the train loss is: every neuron (no dropout), batch norm with the running statistics."""
         return cls(trainer.net, trainer.split.X_train, trainer.split.y_train, tuple(trainer.sizes),
-                   trainer.config.l1, trainer.config.l2)
+                   trainer.config.l1, trainer.config.l2, tuple(trainer.norms))
 
     @property
     def n_params(self) -> int:
@@ -69,7 +72,8 @@ class LossModel:
     def fingerprint(self) -> str:
         """Return a short hash of everything but the parameters (a cache key)."""
         h = hashlib.sha1()
-        for a in (self.X, self.y, np.array(self.sizes, dtype=np.float64), np.array([self.l1, self.l2])):
+        norm_arrays = [v for n in self.norms if n is not None for v in n]
+        for a in (self.X, self.y, np.array(self.sizes, dtype=np.float64), np.array([self.l1, self.l2]), *norm_arrays):
             h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
         h.update(f"{self.net.hidden.name}/{self.net.output.name}/{self.net.loss.name}".encode())
         return h.hexdigest()[:16]
@@ -212,6 +216,9 @@ def _losses_chunk(model: LossModel, center: Array, d1: Array, d2: Array, xs: Arr
         # the same matmul + bias + activation as engine.network.forward, stacked over the grid
         z = a @ W.transpose(0, 2, 1)
         z += b[:, None, :]
+        norm = model.norms[i] if model.norms else None
+        if norm is not None:   # evaluation's batch norm: the running statistics, a fixed map per neuron
+            z = norm.gamma * batch_stats(z, norm, train=False).x_hat + norm.beta
         a = model.net.act(i, L).f(z)
         # the same sums in the same order as engine.optim.regularization, per grid point
         if model.l1:
@@ -436,7 +443,7 @@ def run_from(config: Config, dataset: Dataset, params: Params, label: str, epoch
     report = max(1, total // 50)
     keep = set(np.round(np.linspace(0, total, min(total + 1, max_points))).astype(int).tolist())
     its, vecs = [0], [t.param_vector()]
-    first_loss = data_loss(t.net, t.params, t.split.X_train, t.split.y_train)
+    first_loss = data_loss(t.net, t.params, t.split.X_train, t.split.y_train, t.norms)
     diverged = False
     for k in range(1, total + 1):
         if not t.step().ok:
