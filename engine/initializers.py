@@ -64,7 +64,7 @@ INITIALIZERS: dict[str, Initializer] = {i.name: i for i in (
     Initializer("he_normal", "He normal", _normal(lambda n_in, n_out: np.sqrt(2.0 / n_in))),
     Initializer("standard", "Standard 1/√n", _uniform(lambda n_in, n_out: 1.0 / np.sqrt(n_in))),
     Initializer("uniform01", "Uniform [0,1)", _uniform01),
-    Initializer("listing", "Lecture listing: np.random.seed(S), uniform [0,1)", draw_net=_listing),
+    Initializer("listing", "Lecture listing (np.random.seed)", draw_net=_listing),
     Initializer("zeros", "Zeros", lambda rng, n_in, n_out: (np.zeros((n_out, n_in)), np.zeros(n_out))),
 )}
 #: name → label, for widgets (the labels come from INITIALIZERS)
