@@ -79,6 +79,9 @@ k = st.slider("Show the landscape at iteration", 0, T, key="ls_view") if T > 0 e
 if kind == "weights":
     st.caption("With two chosen weights every other weight is frozen at its value at the shown iteration, "
                "so moving this slider moves the whole slice, not just the point.")
+if trainer.config.batch_norm:
+    st.caption("Batch norm: the map moves W and b only; γ, β and the running statistics stay at their current "
+               "values, and every loss is an evaluation (running statistics, no dropout), as the train loss is.")
 if picks[0] == picks[1]:
     st.warning("Pick two different weights for the two axes.")
     st.stop()

@@ -121,3 +121,15 @@ def test_batch_modes_side_by_side_train_the_same_epochs(at):
     first = _arr(curves[0]["y"])[0]
     assert all(_arr(c["y"])[0] == first for c in curves)   # one start for all three
     assert first == current_loss(type(trainer_of(at))(trainer_of(at).config, params=start))
+
+
+def test_with_batch_norm_and_dropout_the_map_is_the_evaluated_train_loss():
+    app = new_app({"bn": "true", "drop": "0.3"}).run()
+    app.switch_page(PAGE).run()
+    app.button(key="ls_step10").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    trainer = trainer_of(app)
+    assert current_loss(trainer) == trainer.history.last("train_loss")   # every neuron, running statistics
+    assert "γ, β and the running statistics stay" in " ".join(c.value for c in app.caption)
+    now = next(t for t in _chart(app, "ls_slice")["data"] if t.get("name") == "now")
+    assert _arr(now["y"])[0] == current_loss(trainer)
