@@ -96,7 +96,9 @@ def live() -> None:
                "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
                "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs."
                + (" With batch norm, δ is taken at z, after the three-term formula: each layer rescales it by "
-                  "γ/√(σ²_B + ε), so it no longer shrinks on the way back." if comp.config.batch_norm else ""))
+                  "γ/√(σ²_B + ε), so it no longer shrinks on the way back. The training loss is an evaluation with "
+                  "the running statistics, which trail the batch's (momentum 0.1): it can rise in the first steps "
+                  "while the nets already learn." if comp.config.batch_norm else ""))
     view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
                                 required=True, key="vg_view", bind="query-params") or "sat"
     st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig", theme=None)

@@ -67,13 +67,14 @@ def _batch_norm_forward(lt: LayerTrace, layer: int, j: int, s: int) -> list[str]
     bn = lt.bn
     if bn is None:
         return []
-    whose = (rf"\text{{over the batch of {lt.z.shape[0]}}}" if bn.from_batch
-             else r"\text{running statistics: a batch of one has no spread}")
+    whose = (rf"\text{{(mean, variance of z over the batch of {lt.z.shape[0]})}}" if bn.from_batch
+             else r"\text{(running statistics: one sample has no spread)}")
     mu, var = bn.mean[j], bn.var[j]
-    return [rf"\mu_B = {tex_number(mu)},\ \sigma_B^2 = {tex_number(var)}\quad({whose})",
+    eps = f"10^{{{round(np.log10(BN_EPS))}}}"
+    return [rf"\mu_B = {tex_number(mu)},\quad \sigma_B^2 = {tex_number(var)}", whose,
             _aligned(rf"\hat x_{{{j + 1}}}^{{({layer})}}", [
                 r"\dfrac{z-\mu_B}{\sqrt{\sigma_B^2+\varepsilon}}",
-                rf"\dfrac{{{tex_number(lt.z[s, j])} - {_p(mu)}}}{{\sqrt{{{tex_number(var)} + {tex_number(BN_EPS)}}}}}",
+                rf"\dfrac{{{tex_number(lt.z[s, j])} - {_p(mu)}}}{{\sqrt{{{tex_number(var)} + {eps}}}}}",
                 tex_number(bn.x_hat[s, j])]),
             _aligned(rf"y_{{{j + 1}}}^{{({layer})}}", [r"\gamma\,\hat x + \beta",
                                                      rf"{_p(bn.gamma[j])}\cdot{_p(bn.x_hat[s, j])} + {_p(bn.beta[j])}",
@@ -86,8 +87,8 @@ def _dropout_forward(lt: LayerTrace, layer: int, j: int, s: int) -> list[str]:
         return []
     m, p = lt.mask[s, j], lt.dropout
     lhs = rf"\tilde a_{{{j + 1}}}^{{({layer})}} = \frac{{m\,a}}{{1-p}} = \frac{{{m:g}\cdot{_p(lt.a[s, j])}}}{{1-{p:g}}}"
-    why = r"\quad(\text{dropped in this step: it passes nothing on})" if m == 0 else ""
-    return [rf"{lhs} = {tex_number(lt.a_next[s, j])}{why}"]
+    line = rf"{lhs} = {tex_number(lt.a_next[s, j])}"
+    return [line, r"\text{(dropped in this step: it passes nothing on)}"] if m == 0 else [line]
 
 
 def _output_delta(trace: StepTrace, net: Net, j: int, s: int) -> list[str]:

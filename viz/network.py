@@ -482,7 +482,8 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
         hoverinfo="text", showlegend=False, name="edges",
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
     traces.append(_bias_nodes(geo, style))
-    traces += _dropped_markers(geo, dropped)
+    # a neuron is crossed out once the phase has reached its layer (and at the update, which looks back at it all)
+    traces += _dropped_markers(geo, {(c, j) for c, j in dropped if phase.kind == "update" or reached[c]})
     bn = [False, *(lt.bn is not None for lt in trace.layers)]
     notes = _column_titles(geo, phase, bn) + _side_names(geo, input_names, output_names, targets, style)
     traces += _more_markers(geo, style)
