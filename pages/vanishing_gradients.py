@@ -4,6 +4,7 @@ import streamlit as st
 
 from engine import Config
 from engine.diagnostics import Comparison, comparison_for
+from engine.network import BN_MOMENTUM
 from ui import vanishing_settings as vs
 from ui.controls import step_row
 from ui.play import live_area, play_frame, show_note
@@ -97,8 +98,8 @@ def live() -> None:
                "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs."
                + (" With batch norm, δ is taken at z, after the three-term formula: each layer rescales it by "
                   "γ/√(σ²_B + ε), so it no longer shrinks on the way back. The training loss is an evaluation with "
-                  "the running statistics, which trail the batch's (momentum 0.1): it can rise in the first steps "
-                  "while the nets already learn." if comp.config.batch_norm else ""))
+                  f"the running statistics, which trail the batch's (momentum {BN_MOMENTUM:g}): it can rise in the "
+                  "first steps while the nets already learn." if comp.config.batch_norm else ""))
     view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
                                 required=True, key="vg_view", bind="query-params") or "sat"
     st.plotly_chart(vv.detail_figure(view, comp, snaps, style), key=f"vg_{view}_fig", theme=None)
