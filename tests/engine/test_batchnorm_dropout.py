@@ -70,9 +70,10 @@ def test_random_nets_with_batch_norm_and_dropout_match_finite_differences(hidden
     x = rng.normal(size=(B, n_in))
     masks = _masks(rng, B, widths, p)
     assume(_away_from_kinks(net, params, x, norms, masks, p))
-    # a neuron (nearly) constant over the batch has σ² ≈ 0: x̂ is then all rounding, and differences meaningless
+    # a neuron nearly constant over the batch (σ² → 0) makes x̂ change on the scale of the finite-difference step
+    # itself (h = 1e-4 moves z by ~1e-4): the stencil's truncation error then dominates, whatever the backward pass
     passes = forward_pass(net, params, x, norms, masks, p, train=True)
-    assume(all(lp.stats is None or lp.stats.var.min() > 1e-6 for lp in passes))
+    assume(all(lp.stats is None or lp.stats.var.min() > 1e-3 for lp in passes))
     assert gradcheck(net, params, x, _targets(rng, loss, output, B, n_out), norms=norms, masks=masks, p=p) <= 1e-6
 
 
