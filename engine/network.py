@@ -128,10 +128,13 @@ def batch_stats(z: Array, norm: BatchNorm, train: bool) -> BatchStats:
     """Return (N1) for z (..., B, n): with the batch's μ_B and σ²_B when training on two or more samples, else
     with the running statistics."""
     if train and z.shape[-2] > 1:
-        mean, var, from_batch = z.mean(axis=-2), z.var(axis=-2), True       # μ_B, σ²_B = mean (z − μ_B)²
+        mean = z.mean(axis=-2)                                   # μ_B = mean over the batch of z
+        centred = z - mean
+        var, from_batch = (centred * centred).mean(axis=-2), True   # σ²_B = mean over the batch of (z − μ_B)²
     else:
         mean, var, from_batch = norm.mean, norm.var, False
-    x_hat = (z - mean) / np.sqrt(var + BN_EPS)                               # (N1)
+        centred = z - mean
+    x_hat = centred / np.sqrt(var + BN_EPS)                      # (N1)
     return BatchStats(mean, var, x_hat, from_batch)
 
 
