@@ -118,8 +118,8 @@ def engine_bytes(data: bytes) -> dict[str, int]:
     played = play_steps(trainer, PLAY_STEPS)
 
     def trace_bytes(tr) -> int:
-        arrays = [a for lt in tr.layers for a in lt]  # LayerTrace is a NamedTuple of arrays
-        return tr.x.nbytes + tr.y.nbytes + sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+        arrays = [a for lt in tr.layers for a in lt.arrays()]  # every array of the layer (batch norm's, masks)
+        return tr.x.nbytes + tr.y.nbytes + sum(a.nbytes for a in arrays)
 
     split = trainer.split
     return {

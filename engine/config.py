@@ -12,12 +12,13 @@ from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optim import OPTIMIZER_RULES, SCHEDULES
 
+MAX_DROPOUT = 0.9   #: a higher rate leaves too few neurons to learn anything (and 1 divides by 0)
 BATCH_MODES = {"full": "Full batch", "mini": "Mini-batch", "sgd": "SGD (one sample)"}
 
 #: settings a running trainer can change while keeping its weights
 LIVE_FIELDS = frozenset({
     "lr", "schedule", "decay", "step_size", "optimizer", "momentum", "beta1", "beta2", "eps",
-    "batch_mode", "batch_size", "l1", "l2", "clip_norm", "clip_value", "train_biases",
+    "batch_mode", "batch_size", "l1", "l2", "clip_norm", "clip_value", "train_biases", "dropout",
 })
 
 
@@ -37,6 +38,7 @@ class Config:
     loss: str = "auto"            #: "auto" picks bce / softmax_ce / mse by task
     init: str = "xavier_uniform"
     init_scale: float = 1.0
+    batch_norm: bool = False      #: batch normalisation before the activation of every hidden layer (network.py)
     seed: int = 1
     lr: float = 0.3               #: the default experiment trains without a single loss rise (bench/default_lr.py)
     schedule: str = "constant"
@@ -54,6 +56,7 @@ class Config:
     clip_norm: float = 0.0        #: 0 = off
     clip_value: float = 0.0       #: 0 = off
     train_biases: bool = True
+    dropout: float = 0.0          #: rate p of inverted dropout on every hidden layer while training (0 = off)
 
     def replace(self, **changes) -> Config:
         """Return a copy with `changes` applied (hidden given as a list becomes a tuple)."""
@@ -138,7 +141,7 @@ def config_problems(cfg: Config) -> list[str]:
         "lr": (1e-8, 1e4), "decay": (0.0, 10.0), "step_size": (1, 10**7), "momentum": (0.0, 0.9999),
         "beta1": (0.0, 0.9999), "beta2": (0.0, 0.999999), "eps": (1e-12, 1.0), "batch_size": (1, limits.ROWS.hi),
         "l1": (0.0, 10.0), "l2": (0.0, 10.0), "clip_norm": (0.0, 1e6), "clip_value": (0.0, 1e6),
-        "seed": (0, 2**31 - 1), "data_seed": (0, 2**31 - 1),
+        "seed": (0, 2**31 - 1), "data_seed": (0, 2**31 - 1), "dropout": (0.0, MAX_DROPOUT),
     }
     for key, (lo, hi) in finite_ranges.items():
         v = getattr(cfg, key)

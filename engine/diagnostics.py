@@ -1,7 +1,9 @@
 """Gradient diagnostics for the vanishing/exploding-gradients lesson, and a set of nets stepped together.
 
 Everything is measured from one forward + backward pass on the whole training set at the current
-weights (no update), so iteration 0 already shows how δ shrinks or grows from layer to layer.
+weights (no update), so iteration 0 already shows how δ shrinks or grows from layer to layer. It is the pass a
+full-batch step makes: batch norm with the batch's statistics (the running ones stay as they are), but no dropout,
+so the numbers do not depend on a random mask.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import numpy as np
 
 from .config import LIVE_FIELDS, Config
 from .data import make_dataset
-from .initializers import init_params
-from .network import Net, Params, backward, forward, mean_abs
+from .initializers import initial_params
+from .network import Net, Norms, Params, backward, forward_pass, mean_abs
 from .trainer import Trainer
 
 Array = np.ndarray
@@ -34,9 +36,9 @@ class GradientSnapshot:
     activation: str           #: name of the hidden activation
     zs: list[Array]           #: (N, n_l) pre-activations
     acts: list[Array]         #: (N, n_l) activations a_1..a_L (the input is not included)
-    deltas: list[Array]       #: (N, n_l) δ = ∂ℓ_i/∂z per sample
+    deltas: list[Array]       #: (N, n_l) δ = ∂ℓ_i/∂z per sample (δ at z with batch norm)
     grads_W: list[Array]      #: (n_l, n_{l−1}) ∂(mean loss)/∂W
-    dfs: list[Array]          #: (N, n_l) f′(z) of the hidden layers only (L − 1 arrays)
+    dfs: list[Array]          #: (N, n_l) f′(y) of the hidden layers only (L − 1 arrays; y = z without batch norm)
 
     @property
     def mean_abs_delta(self) -> Array:
@@ -49,19 +51,22 @@ class GradientSnapshot:
         return per_element_norm(self.grads_W)
 
 
-def gradient_snapshot(net: Net, params: Params, x: Array, y: Array, activation: str = "") -> GradientSnapshot:
-    """Return the GradientSnapshot of params on (x, y): forward, backward, no update."""
+def gradient_snapshot(net: Net, params: Params, x: Array, y: Array, activation: str = "",
+                      norms: Norms | None = None) -> GradientSnapshot:
+    """Return the GradientSnapshot of params (and batch norms) on (x, y): forward, backward, no update."""
     with np.errstate(all="ignore"):
-        zs, acts = forward(net, params, x)
-        deltas, grads_W, _ = backward(net, params, zs, acts, y)
-        dfs = [net.hidden.df(z, a) for z, a in zip(zs[:-1], acts[1:-1])]
-    return GradientSnapshot(activation or net.hidden.name, zs, acts[1:], deltas, grads_W, dfs)
+        passes = forward_pass(net, params, x, norms, train=True)
+        grads = backward(net, params, x, passes, y, norms)
+        dfs = [net.hidden.df(lp.y, lp.a) for lp in passes[:-1]]
+    return GradientSnapshot(activation or net.hidden.name, [lp.z for lp in passes], [lp.a for lp in passes],
+                            grads.delta, grads.W, dfs)
 
 
 def trainer_snapshot(trainer: Trainer) -> GradientSnapshot:
     """Return the GradientSnapshot of the trainer's current weights on its whole training set."""
     s = trainer.split
-    return gradient_snapshot(trainer.net, trainer.params, s.X_train, s.y_train, trainer.config.activation)
+    return gradient_snapshot(trainer.net, trainer.params, s.X_train, s.y_train, trainer.config.activation,
+                             trainer.norms)
 
 
 def mean_abs_delta(deltas: Sequence[Array]) -> Array:
@@ -172,7 +177,7 @@ class Comparison:
         dataset = make_dataset(config.dataset, config.n_samples, config.noise, config.data_seed)
         probe = Trainer(config.replace(activation=activations[0]), dataset=dataset)
         # one draw of the weights shared by all nets, so the activation is the only difference
-        start = init_params(np.random.default_rng([config.seed, 1]), config.init, probe.sizes, config.init_scale)
+        start = initial_params(config.seed, config.init, probe.sizes, config.init_scale)
         self.trainers: dict[str, Trainer] = {
             a: Trainer(config.replace(activation=a), dataset=dataset, params=start) for a in activations}
         self.diverged_at: dict[str, int] = {}

@@ -1,10 +1,11 @@
 """Save an experiment as JSON and load it back exactly, or refuse the file with a plain reason.
 
-JSON only — user files are never unpickled. A file holds the trainer's snapshots (weights, optimizer state,
-random-generator state and batch position, each with its settings), its history columns and, for uploaded
-data, the dataset; arrays are stored as base64 float64, which is exact and compact. Loading is O(file): it
-checks every piece against engine/limits.py before allocating anything, rebuilds the trainer at its last
-snapshot and replays at most one snapshot gap (bounded by limits.REPLAY_WORK) to show the last step again.
+JSON only — user files are never unpickled. A file holds the trainer's snapshots (weights, batch norms' γ, β and
+running statistics, optimizer state, random-generator state and batch position, each with its settings), its
+history columns and, for uploaded data, the dataset; arrays are stored as base64 float64, which is exact and
+compact. Loading is O(file): it checks every piece against engine/limits.py before allocating anything, rebuilds
+the trainer at its last snapshot and replays at most one snapshot gap (bounded by limits.REPLAY_WORK) to show the
+last step again. Dropout masks need no state: they come from the weight seed and the iteration.
 Files of the first format (weights only) are still read: they replay their iterations when that is bounded.
 """
 
@@ -22,14 +23,16 @@ from . import limits
 from .config import Config
 from .data import Dataset, dataset_shape
 from .history import History
-from .trainer import Snapshot, Trainer
+from .network import BatchNorm
+from .trainer import Snapshot, Trainer, trained_parameters
 
 FORMAT = "backprop-visualizer/2"
 FORMAT_V1 = "backprop-visualizer/1"
 MAX_JSON_BYTES = limits.FILE_BYTES
 MAX_NAME = 60                 #: characters kept of a dataset, feature or class name
 SNAPSHOT_KEYS = {"iteration", "config", "params", "opt_state", "rng", "has_perm", "cursor", "epoch",
-                 "batch_in_epoch", "pinned"}
+                 "batch_in_epoch", "pinned", "norms"}
+NORM_KEYS = set(BatchNorm._fields)
 TOP_KEYS = {"format", "snapshots", "snapshot_every", "history", "dataset", "restarted_from"}
 DATASET_KEYS = {"name", "task", "X", "y", "feature_names", "target_names", "class_names"}
 
@@ -51,6 +54,8 @@ def _snapshot_doc(snap: Snapshot, previous: Snapshot | None) -> dict:
                          for s in snap.opt_state],
            "rng": snap.rng_state_before_perm, "has_perm": snap.has_perm, "cursor": snap.cursor, "epoch": snap.epoch,
            "batch_in_epoch": snap.batch_in_epoch, "pinned": snap.pinned}
+    if any(n is not None for n in snap.norms):   # files of nets without batch norm stay as they were
+        doc["norms"] = [None if n is None else {k: _pack(v) for k, v in n._asdict().items()} for n in snap.norms]
     if previous is None or snap.config != previous.config:
         doc["config"] = snap.config.to_dict()   # a snapshot without "config" has the one before it
     return doc
@@ -82,7 +87,7 @@ def to_json(trainer: Trainer, custom_data: bool = False) -> str:
         if len(text) <= MAX_JSON_BYTES:
             return text
     start = Snapshot(0, now.config, now.params, now.opt_state, now.rng_state_before_perm, now.has_perm, now.cursor,
-                     now.epoch, now.batch_in_epoch, True)
+                     now.epoch, now.batch_in_epoch, True, now.norms)
     doc = _document(trainer, [start], custom_data, history=False)
     doc["restarted_from"] = trainer.iteration
     return json.dumps(doc)
@@ -176,8 +181,27 @@ def _rng_state(value, name: str) -> dict:
     return doc
 
 
+def _norms(value, where: str, config: Config, sizes: tuple[int, ...]) -> tuple:
+    """Return the saved batch norms (one per layer, None where a layer has none); () for a net without them."""
+    if not config.batch_norm:
+        if value is not None:
+            raise ExperimentError(f"{where}: batch norm values for a net without batch norm")
+        return ()
+    L = len(sizes) - 1
+    if not isinstance(value, list) or len(value) != L:
+        raise ExperimentError(f"{where}: expected the batch norm of each of {L} layers")
+    norms = []
+    for l, (layer, n) in enumerate(zip(value, sizes[1:]), start=1):
+        if (layer is None) != (l == L):
+            raise ExperimentError(f"{where}: every hidden layer, and no other, has a batch norm")
+        norms.append(None if layer is None else BatchNorm(**{k: _unpack(v, f"{where} layer {l} batch norm {k}", (n,))
+                                                             for k, v in _object(layer, f"{where} layer {l} batch norm",
+                                                                                 NORM_KEYS).items()}))
+    return tuple(norms)
+
+
 def _snapshot(value, where: str, config: Config, sizes: tuple[int, ...]) -> Snapshot:
-    doc = _object(value, where, SNAPSHOT_KEYS, SNAPSHOT_KEYS - {"config"})
+    doc = _object(value, where, SNAPSHOT_KEYS, SNAPSHOT_KEYS - {"config", "norms"})
     if "config" in doc:
         config = _config(doc["config"], f"{where} config")
     pairs = list(itertools.pairwise(sizes))
@@ -186,7 +210,8 @@ def _snapshot(value, where: str, config: Config, sizes: tuple[int, ...]) -> Snap
     params = tuple((_unpack(_object(layer, f"{where} layer {l}", {"W", "b"})["W"], f"{where} layer {l} W", (o, i)),
                     _unpack(layer["b"], f"{where} layer {l} b", (o,)))
                    for l, (layer, (i, o)) in enumerate(zip(doc["params"], pairs), start=1))
-    shapes = [x.shape for pair in params for x in pair]
+    norms = _norms(doc.get("norms"), where, config, sizes)
+    shapes = [x.shape for x in trained_parameters(params, norms or [None] * len(params))]
     if not isinstance(doc["opt_state"], list) or len(doc["opt_state"]) != len(shapes):
         raise ExperimentError(f"{where}: the optimizer state must have one entry per parameter")
     states = [{k: (_int(v, f"{where} optimizer {k}") if isinstance(v, int) else
@@ -198,7 +223,7 @@ def _snapshot(value, where: str, config: Config, sizes: tuple[int, ...]) -> Snap
     return Snapshot(_int(doc["iteration"], f"{where} iteration"), config, params, states,
                     _rng_state(doc["rng"], f"{where} rng"), doc["has_perm"], _int(doc["cursor"], f"{where} cursor"),
                     _int(doc["epoch"], f"{where} epoch"), _int(doc["batch_in_epoch"], f"{where} batch_in_epoch"),
-                    doc["pinned"])
+                    doc["pinned"], norms)
 
 
 def _parse(text: str | bytes):

@@ -23,7 +23,7 @@ from . import limits
 from .config import BATCH_MODES, Config
 from .data import Dataset
 from .losses import penalty
-from .network import Net, Params, data_loss, params_vector, unflatten
+from .network import Net, Norms, Params, data_loss, params_vector, unflatten
 from .optim import OPTIMIZERS
 from .trainer import Trainer
 
@@ -54,7 +54,8 @@ INTERP_ALPHAS = np.linspace(-0.25, 1.25, 121)   # α of the straight line θ₀ 
 
 @dataclass(frozen=True, eq=False)
 class LossModel:
-    """What the training loss depends on besides the parameters: net, data rows, sizes, l1/l2."""
+    """What the training loss depends on besides the parameters: net, data rows, sizes, l1/l2, and the batch
+    norms (γ, β and the running statistics, held at their values: the landscape varies W and b only)."""
 
     net: Net
     X: Array
@@ -62,14 +63,17 @@ class LossModel:
     sizes: tuple[int, ...]
     l1: float = 0.0
     l2: float = 0.0
+    norms: Norms = ()
 
     @classmethod
     def of(cls, trainer: Trainer, rows: Array | None = None) -> LossModel:
-        """Return the LossModel of trainer's objective on its training set (or on the training rows `rows`)."""
+        """Return the LossModel of trainer's objective on its training set (or on the training rows `rows`),
+        evaluated as the train loss is: every neuron (no dropout), batch norm with the running statistics."""
         X, y = trainer.split.X_train, trainer.split.y_train
         if rows is not None:
             X, y = X[rows], y[rows]
-        return cls(trainer.net, X, y, tuple(trainer.sizes), trainer.config.l1, trainer.config.l2)
+        return cls(trainer.net, X, y, tuple(trainer.sizes), trainer.config.l1, trainer.config.l2,
+                   tuple(trainer.norms))
 
     @property
     def n_params(self) -> int:
@@ -225,7 +229,8 @@ def _losses_chunk(model: LossModel, center: Array, d1: Array, d2: Array, xs: Arr
     # contiguous copies: matmul over strided views of theta is several times slower
     params = [(np.ascontiguousarray(W), np.ascontiguousarray(b)) for W, b in unflatten(theta, model.sizes)]
     # the trainer's own forward pass and loss, with a leading grid axis: the centre is its loss bit for bit
-    return data_loss(model.net, params, model.X, model.y) + penalty([W for W, _ in params], model.l1, model.l2)
+    loss = data_loss(model.net, params, model.X, model.y, model.norms)
+    return loss + penalty([W for W, _ in params], model.l1, model.l2)
 
 
 def losses_at(model: LossModel, center: Array, d1: Array, d2: Array, xs: Array, ys: Array,
@@ -373,7 +378,7 @@ def path_of(trainer: Trainer, old: Path | None = None, max_points: int | None = 
         start = params_vector(trainer.params_at(0))
         model = LossModel.of(trainer)
         its, pts = np.array([0]), start[None]
-        losses = np.array([float(data_loss(model.net, unflatten(start, model.sizes), model.X, model.y))])
+        losses = np.array([float(data_loss(model.net, unflatten(start, model.sizes), model.X, model.y, model.norms))])
     new = np.arange(int(its[-1]) + 1, now + 1)
     if new.size > max_points:   # a long run elsewhere: evenly spaced points of it, then its newest stretch whole
         dense = max_points // 2
@@ -643,7 +648,7 @@ def run_from(config: Config, dataset: Dataset, params: Params, label: str, epoch
     report = max(1, total // 50)
     keep = set(np.round(np.linspace(0, total, min(total + 1, max_points))).astype(int).tolist())
     its, vecs = [0], [t.param_vector()]
-    first_loss = float(data_loss(t.net, t.params, t.split.X_train, t.split.y_train))
+    first_loss = float(data_loss(t.net, t.params, t.split.X_train, t.split.y_train, t.norms))
     diverged = None
     for k in range(1, total + 1):
         trace = t.step()

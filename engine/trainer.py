@@ -2,6 +2,10 @@
 
 One step is the story told by `Trainer.step`: pick the batch → forward and backward (engine/network.py) →
 penalty, frozen biases and clipping → the optimizer's update (engine/optim.py) → check, apply and record.
+
+The trained parameters are W and b of every layer, and γ and β of every batch-normalised layer, each with its own
+optimizer state, in one order: W1, b1, (γ1, β1,) W2, b2, … (`trained_parameters`). The running statistics of batch
+norm are not trained: each training pass moves them (network.running_stats), and evaluation reads them.
 """
 
 from __future__ import annotations
@@ -20,11 +24,25 @@ from . import limits
 from .config import LIVE_FIELDS, Config
 from .data import Dataset, Split, make_dataset, split_dataset
 from .history import History
-from .initializers import init_params
+from .initializers import initial_params
 from .losses import labels_problem, penalty, penalty_gradients, resolve_loss
-from .network import Net, Params, backward, forward, mean_abs, mean_loss, params_vector, predict
+from .network import (
+    BatchNorm,
+    Gradients,
+    LayerPass,
+    Net,
+    Norms,
+    Params,
+    backward,
+    forward_pass,
+    mean_abs,
+    mean_loss,
+    params_vector,
+    predict,
+    running_stats,
+)
 from .optim import clip_gradients, copy_state, get_optimizer, global_norm, scheduled_lr
-from .trace import LayerTrace, StepTrace, unique_nbytes
+from .trace import LayerTrace, NormTrace, StepTrace, unique_nbytes
 
 Array = np.ndarray
 
@@ -51,20 +69,19 @@ class _Batch(NamedTuple):
 class _Pass(NamedTuple):
     """Forward and backward on the batch, at the weights before the update."""
 
-    zs: list[Array]
-    acts: list[Array]
-    deltas: list[Array]
-    grads_W: list[Array]     #: ∂(data loss)/∂W per layer
-    grads_b: list[Array]     #: ∂(data loss)/∂b per layer
-    loss: float              #: batch data loss
+    passes: list[LayerPass]             #: the training forward pass, per layer
+    grads: Gradients                    #: δ at z and y, ∂(data loss)/∂W, ∂b, ∂γ, ∂β per layer
+    masks: list[Array | None] | None    #: the dropout masks drawn for this step (None without dropout)
+    loss: float                         #: batch data loss
+    norms_after: list[BatchNorm | None]  #: the batch norms with the running statistics moved by this batch
 
 
 class _Gradient(NamedTuple):
     """What the optimizer is given: the gradient of the trained parameters, penalty added, clipped."""
 
     grads_W: list[Array]     #: ∂(data loss + penalty)/∂W per layer
-    W: list[Array]           #: what the optimizer gets for each W: grads_W after clipping
-    b: list[Array | None]    #: what it gets for each b after clipping (None while biases are frozen)
+    flat: list[Array | None]  #: what the optimizer gets for each parameter in trained_parameters order, after clipping
+    #: (None for a frozen bias)
     W_norms: list[float]     #: ‖∂L/∂W‖ per layer (for the history)
     reg_loss: float
     norm: float              #: global norm of the trained gradient before clipping
@@ -74,18 +91,17 @@ class _Gradient(NamedTuple):
 class _Update(NamedTuple):
     """What the optimizer adds to each parameter, and the state it leaves."""
 
-    W: list[Array]
-    b: list[Array]
+    steps: list[Array]       #: Δθ for each parameter in trained_parameters order (zero for a frozen bias)
     params: Params           #: W + ΔW, b + Δb
+    norms: list[BatchNorm | None]  #: γ + Δγ, β + Δβ and the running statistics after this batch
     opt_state: list[dict]
     lr: float
 
 
 class _Evaluation(NamedTuple):
-    """The weights' forward pass on the training rows, and the losses and accuracies of both sets."""
+    """The weights' evaluation pass: the training rows' part of it, and the losses and accuracies of both sets."""
 
-    zs: list[Array] | None      #: training rows' z per layer (full batch only, else None)
-    acts: list[Array] | None    #: training rows' activations, x first (full batch only)
+    passes: list[LayerPass] | None  #: training rows' forward pass, when it is also the next step's (else None)
     train_loss: float
     test_loss: float
     train_acc: float
@@ -99,17 +115,19 @@ class Snapshot:
     iteration: int
     config: Config
     params: tuple                #: ((W, b), …) copies
-    opt_state: list              #: one state dict per parameter W1, b1, W2, b2, …
+    opt_state: list              #: one state dict per trained parameter W1, b1, (γ1, β1,) W2, b2, …
     rng_state_before_perm: dict  #: the batch generator's state before the current epoch's shuffle
     has_perm: bool               #: whether the current epoch has a shuffle (mini-batch and SGD)
     cursor: int                  #: rows of the current epoch already used
     epoch: int
     batch_in_epoch: int
     pinned: bool                 #: taken at a settings change: replay never crosses it, so it is never thinned
+    norms: tuple = ()            #: per layer a BatchNorm copy (γ, β, running statistics) or None; () = none
 
     def nbytes(self) -> int:
-        """Return the bytes of its arrays (weights and optimizer state)."""
-        return unique_nbytes([*(x for pair in self.params for x in pair), *_state_arrays(self.opt_state)])
+        """Return the bytes of its arrays (weights, batch norms and optimizer state)."""
+        return unique_nbytes([*(x for pair in self.params for x in pair), *_norm_arrays(self.norms),
+                              *_state_arrays(self.opt_state)])
 
 
 class Trainer:
@@ -134,10 +152,13 @@ class Trainer:
             raise ValueError(problem)
         self.net = Net.build(cfg.activation, self.output_name, self.loss_name)
         if params is None:
-            params = init_params(np.random.default_rng([cfg.seed, 1]), cfg.init, self.sizes, cfg.init_scale)
+            params = initial_params(cfg.seed, cfg.init, self.sizes, cfg.init_scale)
         self._check_params(params)
         self.params: Params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64))
                                for W, b in params]
+        #: per layer its batch norm (hidden layers, when cfg.batch_norm) or None
+        self.norms: list[BatchNorm | None] = [BatchNorm.fresh(n) if cfg.batch_norm and l < len(self.params) - 1
+                                              else None for l, n in enumerate(self.sizes[1:])]
         self.opt_state = self._fresh_opt_state()
         self._start_schedule(np.random.default_rng([cfg.seed, 2]))
         self.history = History(len(self.params))
@@ -181,18 +202,22 @@ class Trainer:
 
     def params_at(self, iteration: int) -> list[tuple[Array, Array]]:
         """Return a copy of the parameters after `iteration` steps, without changing this trainer."""
+        return self.state_at(iteration)[0]
+
+    def state_at(self, iteration: int) -> tuple[list[tuple[Array, Array]], list[BatchNorm | None]]:
+        """Return copies of (params, batch norms) after `iteration` steps, without changing this trainer."""
         if not 0 <= iteration <= self.iteration:
             raise ValueError(f"iteration must be between 0 and {self.iteration}")
         if iteration == self.iteration:
-            return [(W.copy(), b.copy()) for W, b in self.params]
+            return [(W.copy(), b.copy()) for W, b in self.params], _copy_norms(self.norms, self.n_layers)
         snap = [s for s in self._snapshots if s.iteration <= iteration][-1]
         if snap.iteration == iteration:
-            return [(W.copy(), b.copy()) for W, b in snap.params]
+            return [(W.copy(), b.copy()) for W, b in snap.params], _copy_norms(snap.norms, self.n_layers)
         scratch = self._scratch()
         scratch._restore(snap)
         while scratch.iteration < iteration:
             scratch.step()
-        return scratch.params
+        return scratch.params, scratch.norms
 
     def trace_at(self, iteration: int) -> StepTrace:
         """Return the StepTrace of update `iteration` (1..now) without changing this trainer (replayed if old)."""
@@ -265,7 +290,11 @@ class Trainer:
     def _trace_capacity(self) -> int:
         """Return how many traces fit the trace budget (at least the newest one)."""
         rows = self.n_train if self.config.batch_mode == "full" else self.batch_size
-        per_layer = [3 * rows * n_out + 3 * n_out * (n_in + 1) for n_in, n_out in zip(self.sizes, self.sizes[1:])]
+        # z, a, δ and W, b with their gradients and updates; batch norm adds x̂, y, δ_y and nine (n,) vectors,
+        # dropout the mask and the dropped output
+        extra = 3 * self.config.batch_norm + 2 * bool(self.config.dropout)
+        per_layer = [(3 + extra) * rows * n_out + 3 * n_out * (n_in + 1) + 9 * n_out * self.config.batch_norm
+                     for n_in, n_out in zip(self.sizes, self.sizes[1:])]
         per_trace = 8 * (sum(per_layer) + rows * (self.sizes[0] + self.sizes[-1]))
         return int(max(1, min(MAX_TRACES, TRACE_MEMORY_BUDGET // per_trace)))
 
@@ -282,9 +311,9 @@ class Trainer:
         return (self.config.optimizer, *(getattr(self.config, h) for h in get_optimizer(self.config.optimizer).hyper))
 
     def _fresh_opt_state(self) -> list[dict]:
-        """Return a fresh state for every parameter W1, b1, W2, b2, …"""
+        """Return a fresh state for every trained parameter W1, b1, (γ1, β1,) W2, b2, …"""
         init = get_optimizer(self.config.optimizer).init
-        return [init(p) for pair in self.params for p in pair]
+        return [init(p) for p in trained_parameters(self.params, self.norms)]
 
     # ---- the batch schedule ------------------------------------------------------------------
     def _start_schedule(self, rng: np.random.Generator) -> None:
@@ -336,80 +365,105 @@ class Trainer:
         batch = self._next_batch()
         passed = self._forward_backward(batch)
         gradient = self._gradient(passed)
-        update = self._update(gradient)
-        evaluation = self._evaluate(update.params) if _finite(passed, gradient, update) else None
+        update = self._update(passed, gradient)
+        evaluation = self._evaluate(update.params, update.norms) if _finite(passed, gradient, update) else None
         if evaluation is None or not math.isfinite(evaluation.train_loss):
             return self._diverged_trace(batch, passed, gradient, update.lr)
         return self._apply(batch, passed, gradient, update, evaluation)
 
     def _forward_backward(self, batch: _Batch) -> _Pass:
-        """Return the forward pass, the batch loss, δ and the data-loss gradients at the current weights."""
-        if self.config.batch_mode == "full":
+        """Return the training forward pass, the batch loss, δ and the data-loss gradients at the current weights."""
+        cfg = self.config
+        masks = self._dropout_masks(batch.x.shape[0])
+        if cfg.batch_mode == "full" and self._evaluation_is_training:
             # the batch is the training set, and the last update already evaluated it at these weights
-            if self._eval is None or self._eval.zs is None:
-                self._eval = self._evaluate(self.params)
-            zs, acts, loss = self._eval.zs, self._eval.acts, self._eval.train_loss
+            if self._eval is None or self._eval.passes is None:
+                self._eval = self._evaluate(self.params, self.norms)
+            passes, loss = self._eval.passes, self._eval.train_loss
         else:
-            zs, acts = forward(self.net, self.params, batch.x)
-            loss = mean_loss(self.net, zs[-1], acts[-1], batch.y)
-        deltas, grads_W, grads_b = backward(self.net, self.params, zs, acts, batch.y)
-        return _Pass(zs, acts, deltas, grads_W, grads_b, loss)
+            passes = forward_pass(self.net, self.params, batch.x, self.norms, masks, cfg.dropout, train=True)
+            loss = mean_loss(self.net, passes[-1].z, passes[-1].a, batch.y)
+        grads = backward(self.net, self.params, batch.x, passes, batch.y, self.norms, masks, cfg.dropout)
+        norms_after = [None if norm is None else running_stats(norm, lp.stats, batch.x.shape[0])
+                       for norm, lp in zip(self.norms, passes)]
+        return _Pass(passes, grads, masks, loss, norms_after)
+
+    @property
+    def _evaluation_is_training(self) -> bool:
+        """Return True when a training pass computes what evaluation does (no batch norm, no dropout)."""
+        return not (self.config.batch_norm or self.config.dropout)
+
+    def _dropout_masks(self, rows: int) -> list[Array | None] | None:
+        """Return this step's dropout masks, (rows, n_l) of 1 (kept) and 0 (dropped) per hidden layer and None for
+        the output layer, or None when dropout is off.
+
+        The generator is seeded by (weight seed, iteration), so a replayed, rewound or reloaded step draws the
+        same masks without any generator state to keep, and a diverged step retried draws them again.
+        """
+        p = self.config.dropout
+        if not p:
+            return None
+        rng = np.random.default_rng([self.config.seed, 3, self.iteration + 1])
+        return [*((rng.random((rows, n)) >= p).astype(np.float64) for n in self.sizes[1:-1]), None]
 
     def _gradient(self, passed: _Pass) -> _Gradient:
-        """Return what the optimizer gets: ∂L/∂W plus the penalty's gradient, ∂L/∂b unless frozen, clipped."""
-        cfg = self.config
+        """Return what the optimizer gets: ∂L/∂W plus the penalty's gradient, ∂L/∂b unless frozen, ∂L/∂γ and ∂L/∂β,
+        clipped together."""
+        cfg, g = self.config, passed.grads
         weights = [W for W, _ in self.params]
-        grads_W, grads_b = passed.grads_W, passed.grads_b if cfg.train_biases else []
+        grads_W, grads_b = g.W, g.b if cfg.train_biases else []
+        grads_bn = [x for pair in zip(g.gamma, g.beta) if pair[0] is not None for x in pair]   # γ1, β1, γ2, …
         reg_loss = 0.0
         if cfg.l1 or cfg.l2:
             reg_loss = penalty(weights, cfg.l1, cfg.l2)
-            grads_W = [g + r for g, r in zip(grads_W, penalty_gradients(weights, cfg.l1, cfg.l2))]
-        W_norms = [global_norm([g]) for g in grads_W]
-        norm = math.sqrt(sum(n * n for n in W_norms) + sum(float(np.vdot(g, g)) for g in grads_b))
-        clipped = clip_gradients([*grads_W, *grads_b], cfg.clip_norm, cfg.clip_value)
+            grads_W = [gw + r for gw, r in zip(grads_W, penalty_gradients(weights, cfg.l1, cfg.l2))]
+        W_norms = [global_norm([gw]) for gw in grads_W]
+        norm = math.sqrt(sum(n * n for n in W_norms) + sum(float(np.vdot(x, x)) for x in [*grads_b, *grads_bn]))
+        clipped = clip_gradients([*grads_W, *grads_b, *grads_bn], cfg.clip_norm, cfg.clip_value)
         clipped_norm = global_norm(clipped) if cfg.clip_norm or cfg.clip_value else norm
-        L = len(grads_W)
-        return _Gradient(grads_W, clipped[:L], clipped[L:] or [None] * L, W_norms, reg_loss, norm, clipped_norm)
+        L, n_b = len(grads_W), len(grads_b)
+        clipped_b, clipped_bn = clipped[L:L + n_b] or [None] * L, iter(clipped[L + n_b:])
+        flat = []   # in trained_parameters order
+        for l, layer_norm in enumerate(self.norms):
+            flat += [clipped[l], clipped_b[l]] + ([] if layer_norm is None else [next(clipped_bn), next(clipped_bn)])
+        return _Gradient(grads_W, flat, W_norms, reg_loss, norm, clipped_norm)
 
-    def _update(self, gradient: _Gradient) -> _Update:
+    def _update(self, passed: _Pass, gradient: _Gradient) -> _Update:
         """Return the optimizer's step for every trained parameter (zero for frozen biases) and its new state."""
         cfg = self.config
         rule = get_optimizer(cfg.optimizer)
         hyper = {h: getattr(cfg, h) for h in rule.hyper}
         lr = scheduled_lr(cfg.lr, cfg.schedule, self.iteration + 1, cfg.decay, cfg.step_size)
-        state = list(self.opt_state)   # W1, b1, W2, b2, …: one state per parameter
-        steps_W, steps_b, params = [], [], []
-        for l, ((W, b), g_W, g_b) in enumerate(zip(self.params, gradient.W, gradient.b)):
-            dW, state[2 * l] = rule.update(g_W, state[2 * l], lr, hyper)
-            if g_b is None:   # a frozen bias neither moves nor ages (its optimizer state waits)
-                db = np.zeros_like(b)
+        state = list(self.opt_state)   # one state per trained parameter, in trained_parameters order
+        trained = trained_parameters(self.params, self.norms)
+        steps = []
+        for i, (p, g) in enumerate(zip(trained, gradient.flat)):
+            if g is None:   # a frozen bias neither moves nor ages (its optimizer state waits)
+                steps.append(np.zeros_like(p))
             else:
-                db, state[2 * l + 1] = rule.update(g_b, state[2 * l + 1], lr, hyper)
-            steps_W.append(dW)
-            steps_b.append(db)
-            params.append((W + dW, b + db))
-        return _Update(steps_W, steps_b, params, state, lr)
+                step, state[i] = rule.update(g, state[i], lr, hyper)
+                steps.append(step)
+        params, norms = _assemble([p + d for p, d in zip(trained, steps)], passed.norms_after)
+        return _Update(steps, params, norms, state, lr)
 
-    def _evaluate(self, params: Params) -> _Evaluation:
-        """Return params' losses and accuracies on both sets, and (full batch) their forward pass on the training
-        rows, which the next step's backward and trace use.
+    def _evaluate(self, params: Params, norms: Norms) -> _Evaluation:
+        """Return the losses and accuracies of params on both sets (evaluation: every neuron, running statistics),
+        and the training rows' part of that pass when the next full-batch step can use it as its own.
 
         One forward pass covers the training and test rows together; the training rows' z and a are copied out,
         so no trace holds test rows (memory_bytes counts what is really kept).
         """
-        n, s = self.n_train, self.split
-        zs, acts = forward(self.net, params, self._all_X)
-        per_row = self.net.loss.per_sample(zs[-1], acts[-1], self._all_y)
-        correct = self._correct(acts[-1])
+        n = self.n_train
+        passes = forward_pass(self.net, params, self._all_X, norms)
+        per_row = self.net.loss.per_sample(passes[-1].z, passes[-1].a, self._all_y)
+        correct = self._correct(passes[-1].a)
         m = per_row.shape[0] - n
         test_loss = float(per_row[n:].sum()) / m if m else math.nan
         train_acc, test_acc = ((np.count_nonzero(correct[:n]) / n, np.count_nonzero(correct[n:]) / m if m else math.nan)
                                if correct is not None else (math.nan, math.nan))
-        if self.config.batch_mode == "full":
-            zs, acts = [z[:n].copy() for z in zs], [s.X_train, *(a[:n].copy() for a in acts[1:])]
-        else:
-            zs = acts = None
-        return _Evaluation(zs, acts, float(per_row[:n].sum()) / n, test_loss, train_acc, test_acc)
+        reusable = self.config.batch_mode == "full" and self._evaluation_is_training
+        kept = [_training_rows(lp, n) for lp in passes] if reusable else None
+        return _Evaluation(kept, float(per_row[:n].sum()) / n, test_loss, train_acc, test_acc)
 
     def _correct(self, out: Array) -> Array | None:
         """Return whether each row's output picks its class, for the training rows then the test rows (None for
@@ -422,29 +476,43 @@ class Trainer:
     def _apply(self, batch: _Batch, passed: _Pass, gradient: _Gradient, update: _Update,
                evaluation: _Evaluation) -> StepTrace:
         """Apply the update, move the schedule, and record the step's trace and history row."""
-        used = self.params
-        self.params, self.opt_state, self._eval = update.params, update.opt_state, evaluation
+        layers = self._layer_traces(passed, gradient.grads_W, update.steps, update.norms)
+        self.params, self.norms, self.opt_state, self._eval = update.params, update.norms, update.opt_state, evaluation
         self._advance(batch)
         self.iteration += 1
         self.diverged = None
-        layers = tuple(LayerTrace(W, b, z, a, d, gW, gb, uW, ub) for (W, b), z, a, d, gW, gb, uW, ub in zip(
-            used, passed.zs, passed.acts[1:], passed.deltas, gradient.grads_W, passed.grads_b, update.W, update.b))
         trace = StepTrace(self.iteration, batch.epoch, batch.number, self.batches_per_epoch, batch.index, batch.x,
                           batch.y, layers, passed.loss, gradient.reg_loss, evaluation.train_loss,
                           evaluation.test_loss, update.lr, gradient.norm, gradient.clipped_norm)
         self.history.append((self.iteration, batch.epoch, passed.loss, gradient.reg_loss, evaluation.train_loss,
                              evaluation.test_loss, evaluation.train_acc, evaluation.test_acc, update.lr,
                              gradient.norm, gradient.clipped_norm),
-                            gradient.W_norms, mean_abs(passed.deltas))
+                            gradient.W_norms, mean_abs(passed.grads.delta))
         self.traces.append(trace)
         if self.iteration % self._snapshot_every == 0:
             self._take_snapshot(pinned=False)
         return trace
 
+    def _layer_traces(self, passed: _Pass, grads_W: list[Array], steps: list[Array],
+                      norms_after: Norms) -> tuple[LayerTrace, ...]:
+        """Return the LayerTraces of a step at the current (not yet updated) weights; `steps` in trained_parameters
+        order."""
+        g, p = passed.grads, self.config.dropout
+        out = []
+        for l, (step, lp) in enumerate(zip(_per_layer(steps, self.norms), passed.passes)):
+            (W, b), norm = self.params[l], self.norms[l]
+            mask = passed.masks[l] if passed.masks else None
+            bn = None if norm is None else NormTrace(
+                lp.stats.mean, lp.stats.var, lp.stats.from_batch, lp.stats.x_hat, lp.y, norm.gamma, norm.beta,
+                g.delta_y[l], g.gamma[l], g.beta[l], step[2], step[3], norms_after[l].mean, norms_after[l].var)
+            out.append(LayerTrace(W, b, lp.z, lp.a, g.delta[l], grads_W[l], g.b[l], step[0], step[1], mask,
+                                  p if mask is not None else 0.0, lp.out if mask is not None else None, bn))
+        return tuple(out)
+
     def _diverged_trace(self, batch: _Batch, passed: _Pass, gradient: _Gradient, lr: float) -> StepTrace:
         """Return (and remember) the trace of a step that was not applied: zero updates, status "diverged"."""
-        layers = tuple(LayerTrace(W, b, z, a, d, gW, gb, np.zeros_like(W), np.zeros_like(b)) for (W, b), z, a, d, gW, gb
-                       in zip(self.params, passed.zs, passed.acts[1:], passed.deltas, gradient.grads_W, passed.grads_b))
+        steps = [np.zeros_like(p) for p in trained_parameters(self.params, self.norms)]
+        layers = self._layer_traces(passed, gradient.grads_W, steps, self.norms)
         trace = StepTrace(self.iteration + 1, batch.epoch, batch.number, self.batches_per_epoch, batch.index,
                           batch.x, batch.y, layers, passed.loss, gradient.reg_loss, self.history.last("train_loss"),
                           self.history.last("test_loss"), lr, gradient.norm, 0.0, "diverged")
@@ -475,14 +543,17 @@ class Trainer:
         return left, trace
 
     # ---- predictions -------------------------------------------------------------------------
-    def predict(self, X_raw: Array, params: Params | None = None) -> Array:
-        """Return network outputs (n, n_out) for raw inputs (n, d), mapped as the training inputs were.
+    def predict(self, X_raw: Array, params: Params | None = None, norms: Norms | None = None) -> Array:
+        """Return network outputs (n, n_out) for raw inputs (n, d), mapped as the training inputs were (evaluation:
+        every neuron, batch norm with the running statistics).
 
-        `params` are other weights of this net to use (e.g. those of a past iteration); default: the current ones.
+        `params` and `norms` are other weights and batch norms of this net to use (e.g. those of a past iteration,
+        from state_at); default: the current ones.
         """
         with np.errstate(all="ignore"):
             return predict(self.net, self.params if params is None else params,
-                           self.split.transform(np.asarray(X_raw, dtype=np.float64)))
+                           self.split.transform(np.asarray(X_raw, dtype=np.float64)),
+                           self.norms if norms is None else norms)
 
     def param_vector(self) -> Array:
         """Return all parameters flattened (W1, b1, W2, b2, …), shape (P,)."""
@@ -521,7 +592,8 @@ class Trainer:
         """Return a Snapshot of the current state (copies; the trainer is unchanged)."""
         return Snapshot(self.iteration, self.config, tuple((W.copy(), b.copy()) for W, b in self.params),
                         copy_state(self.opt_state), self._rng_before_perm, self._perm is not None,
-                        self._cursor, self.epoch, self.batch_in_epoch, pinned)
+                        self._cursor, self.epoch, self.batch_in_epoch, pinned,
+                        tuple(_copy_norms(self.norms, self.n_layers)))
 
     def _take_snapshot(self, pinned: bool) -> None:
         snap = self.snapshot(pinned)
@@ -542,6 +614,7 @@ class Trainer:
     def _restore(self, snap: Snapshot) -> None:
         self.config = snap.config
         self.params = [(W.copy(), b.copy()) for W, b in snap.params]
+        self.norms = _copy_norms(snap.norms, self.n_layers)
         self.opt_state = copy_state(snap.opt_state)
         self._rng.bit_generator.state = snap.rng_state_before_perm
         self._rng_before_perm = snap.rng_state_before_perm
@@ -606,10 +679,12 @@ class Trainer:
         if rebuilds or snap.iteration < before.iteration or (snap is not before and snap.iteration == before.iteration):
             raise ValueError(f"the saved states don't belong to one network and one run ({at})")
         self._check_params(snap.params)
+        self._check_norms(snap.norms, at)
         if not (0 <= snap.cursor <= self.n_train and snap.batch_in_epoch >= 0 and snap.epoch >= 0):
             raise ValueError(f"the batch position {at} is outside the data")
         init = get_optimizer(snap.config.optimizer).init
-        expected = [init(np.asarray(p)) for pair in snap.params for p in pair]
+        norms = _copy_norms(snap.norms, self.n_layers)
+        expected = [init(np.asarray(p)) for p in trained_parameters(snap.params, norms)]
         if len(snap.opt_state) != len(expected) or not all(
                 _same_layout(s, e) for s, e in zip(snap.opt_state, expected)):
             raise ValueError(f"the optimizer state {at} does not fit the {snap.config.optimizer} optimizer")
@@ -618,17 +693,29 @@ class Trainer:
         except (TypeError, ValueError, KeyError, OverflowError):
             raise ValueError(f"the random generator state {at} is not valid") from None
 
+    def _check_norms(self, norms: tuple, at: str) -> None:
+        """Raise ValueError unless norms are this net's batch norms: (n,) finite γ, β, mean and a variance ≥ 0."""
+        norms = _copy_norms(norms, self.n_layers)
+        for l, (norm, fresh) in enumerate(zip(norms, self.norms), start=1):
+            if (norm is None) != (fresh is None):
+                raise ValueError(f"layer {l}'s batch norm {at} does not fit the settings")
+            if norm is not None and not all(np.shape(v) == fresh.gamma.shape and np.isfinite(v).all() for v in norm):
+                raise ValueError(f"layer {l}'s batch norm {at} must be {fresh.gamma.shape[0]} finite numbers each")
+            if norm is not None and (norm.var < 0).any():
+                raise ValueError(f"layer {l}'s running variance {at} must not be negative")
+
     def memory_bytes(self) -> int:
         """Return the bytes of every array this trainer holds (data, weights, evaluation, traces, snapshots,
         history), each buffer counted once however many records share it."""
         arrays = [self.dataset.X, self.dataset.y, *vars(self.split).values(), *_state_arrays(self.opt_state)]
-        arrays += [self._all_X, self._all_y, *(x for pair in self.params for x in pair)]
-        if self._eval is not None and self._eval.zs is not None:
-            arrays += [*self._eval.zs, *self._eval.acts]
+        arrays += [self._all_X, self._all_y, *(x for pair in self.params for x in pair), *_norm_arrays(self.norms)]
+        if self._eval is not None and self._eval.passes is not None:
+            arrays += [x for lp in self._eval.passes for x in (lp.z, lp.a)]
         for trace in self.traces:
-            arrays += [trace.batch_index, trace.x, trace.y, *(x for layer in trace.layers for x in layer)]
+            arrays += [trace.batch_index, trace.x, trace.y, *(x for layer in trace.layers for x in layer.arrays())]
         for snap in self._snapshots:
-            arrays += [*(x for pair in snap.params for x in pair), *_state_arrays(snap.opt_state)]
+            arrays += [*(x for pair in snap.params for x in pair), *_norm_arrays(snap.norms),
+                       *_state_arrays(snap.opt_state)]
         return unique_nbytes(arrays) + self.history.nbytes()
 
 
@@ -657,3 +744,48 @@ def _same_layout(state: dict, expected: dict) -> bool:
 
 def _state_arrays(states: list[dict]) -> list[Array]:
     return [v for s in states for v in s.values() if isinstance(v, np.ndarray)]
+
+
+def trained_parameters(params: Params, norms: Norms) -> list[Array]:
+    """Return every trained parameter in the optimizer's order: W1, b1, (γ1, β1,) W2, b2, … (γ, β where a layer
+    has batch norm)."""
+    flat = []
+    for (W, b), norm in zip(params, norms):
+        flat += [W, b] if norm is None else [W, b, norm.gamma, norm.beta]
+    return flat
+
+
+def _per_layer(flat: list, norms: Norms) -> list[tuple]:
+    """Return values given in trained_parameters order regrouped per layer: (W, b) or (W, b, γ, β)."""
+    out, k = [], 0
+    for norm in norms:
+        n = 2 if norm is None else 4
+        out.append(tuple(flat[k:k + n]))
+        k += n
+    return out
+
+
+def _assemble(flat: list[Array], norms: Norms) -> tuple[Params, list[BatchNorm | None]]:
+    """Return (params, batch norms) from parameters in trained_parameters order; `norms` give the running statistics."""
+    groups = _per_layer(flat, norms)
+    params = [(group[0], group[1]) for group in groups]
+    return params, [None if norm is None else norm._replace(gamma=group[2], beta=group[3])
+                    for group, norm in zip(groups, norms)]
+
+
+def _training_rows(lp: LayerPass, n: int) -> LayerPass:
+    """Return the first n rows of an evaluation pass of a layer without batch norm or dropout, copied (y is z,
+    out is a, as in a training pass)."""
+    z, a = lp.z[:n].copy(), lp.a[:n].copy()
+    return LayerPass(z, None, z, a, a)
+
+
+def _copy_norms(norms: Norms, n_layers: int) -> list[BatchNorm | None]:
+    """Return copies of per-layer batch norms (an empty sequence: none in any of n_layers layers)."""
+    if not norms:
+        return [None] * n_layers
+    return [None if n is None else BatchNorm(*(np.array(v, dtype=np.float64) for v in n)) for n in norms]
+
+
+def _norm_arrays(norms: Norms) -> list[Array]:
+    return [v for n in norms if n is not None for v in n]

@@ -18,7 +18,7 @@ LINKS: list[tuple[str, dict, str | None]] = [
     ("fb", {"seed": NINES}, "Weight seed"),
     ("fb", {"lesson": "²"}, "Lesson"),
     ("fb", {"lesson": NINES}, "Lesson"),
-    ("fb", {"lesson": "11"}, "Lesson"),
+    ("fb", {"lesson": "13"}, "Lesson"),   # one past the last lesson
     ("fb", {"lr": ["0.1", "5"]}, "Learning rate"),
     ("fb", {"n": "nan"}, "Samples N"),
     ("fb", {"layers": "1e309"}, "Hidden layers"),

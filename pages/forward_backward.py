@@ -75,11 +75,11 @@ def live() -> None:
                 st.rerun(scope="fragment")
         else:
             viewed = s.view.iteration
-            params = None if viewed == trainer.iteration else trainer.params_at(viewed)
+            params, norms = (None, None) if viewed == trainer.iteration else trainer.state_at(viewed)
             left = side.height_left()
             live_chart(data_figure(trainer, style, None if trainer.iteration == 0 else trace.batch_index,
                                    height=min(side.width, int(0.58 * left)), width=side.width, params=params,
-                                   compact=True), key=f"{K}_data")
+                                   compact=True, norms=norms), key=f"{K}_data")
             if len(trainer.history):
                 live_chart(loss_figure(trainer.history, style, log_y=st.session_state.get(f"{K}_logy", False),
                                        height=max(180, left - min(side.width, int(0.58 * left)) - 40),

@@ -23,6 +23,8 @@ from ui.viewport import column_space
 from viz import landscape as vl
 
 K = "ls"
+BN_TEXT = ("Batch norm: the map moves W and b only; γ, β and the running statistics stay at their current values, "
+           "and every loss is an evaluation (running statistics, no dropout), as the train loss is.")
 INTERP_TEXT = ("The loss on the straight line from the starting weights to now: a smooth downhill line means the "
                "problem is easy; a bump means training had to get over a ridge.")
 current_trainer()  # draws the sidebar and keeps the session's trainer in step with it
@@ -64,6 +66,8 @@ def live() -> None:
         live_chart(fig, key=f"{K}_slice")
         st.caption("The loss along direction 1 through the weights now: it sinks as the network learns.")
     st.caption(frame_caption(w.frame, options.follow))
+    if trainer.config.batch_norm:
+        st.caption(BN_TEXT)
     view_slider(K, trainer)
     if options.show_3d:
         live_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface3d")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from engine import Config
 from engine.diagnostics import Comparison, comparison_for
+from engine.network import BN_MOMENTUM
 from ui import vanishing_settings as vs
 from ui.controls import step_row
 from ui.live_chart import live_chart
@@ -35,6 +36,8 @@ def _off(v: float) -> str:
 def _widget(s: Setting):
     """Draw one of this page's settings (ui/vanishing_settings.py) bound to the URL; return its value."""
     q = {"key": s.key, "bind": "query-params"}
+    if s.kind == "check":
+        return st.toggle(s.label, value=s.default, help=s.help, **q)
     if s.kind == "select":
         opts = list(s.options)
         return st.selectbox(s.label, opts, index=opts.index(s.default), format_func=s.options.get, **q)
@@ -52,7 +55,7 @@ def setup() -> tuple[Config, list[str]]:
         st.markdown("**This page's networks** — one per activation; changes rebuild them")
         acts = st.multiselect(vs.ACTIVATIONS.label, list(vs.ACTIVATIONS.options), default=list(vs.DEFAULT_ACTIVATIONS),
                               format_func=vs.ACTIVATIONS.options.get, key=vs.ACTIVATIONS.key, bind="query-params")
-        values = {s.key: _widget(s) for s in vs.NETWORK}
+        values = {s.key: _widget(s) for s in (vs.BATCH_NORM, *vs.NETWORK)}
         st.divider()
         st.markdown("**Training** — changes keep the weights")
         values |= {s.key: _widget(s) for s in vs.TRAINING}
@@ -93,7 +96,11 @@ def live() -> None:
                key="vg_flow")
     st.caption("Read each line from right (output) to left (input): a line that falls steeply means the error "
                "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
-               "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs.")
+               "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs."
+               + (" With batch norm, δ is taken at z, after the three-term formula: each layer rescales it by "
+                  "γ/√(σ²_B + ε), so it no longer shrinks on the way back. The training loss is an evaluation with "
+                  f"the running statistics, which trail the batch's (momentum {BN_MOMENTUM:g}): it can rise in the "
+                  "first steps while the nets already learn." if comp.config.batch_norm else ""))
     view = st.segmented_control("Details", list(vv.DETAIL_VIEWS), format_func=vv.DETAIL_VIEWS.get, default="sat",
                                 required=True, key="vg_view", bind="query-params") or "sat"
     live_chart(vv.detail_figure(view, comp, snaps, style), key="vg_detail")

@@ -71,3 +71,13 @@ def test_pages_claim_their_url_keys(monkeypatch):
 def test_numbers_in_links_are_never_converted_when_absurd():
     problems = url_problems({"seed": "9" * 5000, "lr": "1e400", "n": "inf"})
     assert len(problems) == 3 and all(len(p) < 200 for p in problems)
+
+
+def test_the_sidebar_says_what_frozen_biases_batch_norm_and_dropout_do():
+    """Issue 15: with frozen biases grad_norm leaves grad_b out — the UI says so; batch norm states its momentum and
+    its rule for a batch of one; dropout says evaluation uses every neuron."""
+    from engine.network import BN_MOMENTUM, BN_ONE_SAMPLE
+
+    assert "gradient norm" in BY_KEY["biases"].help and "frozen biases out" in BY_KEY["biases"].help
+    assert f"momentum {BN_MOMENTUM:g}" in BY_KEY["bn"].help and BN_ONE_SAMPLE in BY_KEY["bn"].help
+    assert "every neuron" in BY_KEY["drop"].help and BY_KEY["drop"].rebuilds is False and BY_KEY["bn"].rebuilds

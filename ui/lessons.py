@@ -39,9 +39,13 @@ class Lesson:
         return urlencode({**to_query({**defaults(), **chosen}), "lesson": self.number})
 
 
-XOR = {"ds": "xor", "hidden": "2", "act": "sigmoid", "loss": "half_sse", "init": "uniform01", "lr": 1.0}
+#: the lecture listing: RandomState(S) uniform [0, 1) weights and biases, sigmoid, ½·squared error; its η = 0.1 on
+#: the sum over the four samples is η = 0.4 on their mean (the same number: 0.4 = 4 × 0.1 exactly in binary too)
+XOR = {"ds": "xor", "hidden": "2", "act": "sigmoid", "loss": "half_sse", "init": "listing", "lr": 0.4}
 DEEP = {"ds": "circle", "hidden": "8-8-8-8-8-8", "act": "sigmoid", "init": "standard", "lr": 1.0}
+DEEP_XAVIER = {**DEEP, "init": "xavier_uniform"}
 OVERFIT = {"ds": "circle", "n": 40, "noise": 0.2, "test": 0.5, "hidden": "16-16", "act": "tanh", "lr": 1.0}
+OVERFIT_WIDE = {**OVERFIT, "hidden": "32-32", "lr": 0.3}
 SATURATED = {"ds": "gaussians", "hidden": "4", "act": "tanh", "iscale": 10.0, "seed": 2, "lr": 1.0}
 
 LESSONS: tuple[Lesson, ...] = (
@@ -49,12 +53,14 @@ LESSONS: tuple[Lesson, ...] = (
            "One iteration of the textbook network, every number and every chain-rule product: "
            "E_total = 0.298371109 before the update, 0.291027774 after it. Change a weight and watch every "
            "dependent number follow.", page="worked_example", steps="Open the Worked example page."),
-    Lesson(2, "XOR with a 2-2-1 sigmoid net from uniform [0, 1) weights",
-           "The lecture-notes listing: two hidden sigmoid units learn XOR. With weight seed 0 the outputs reach "
-           "0.07 / 0.93 / 0.93 / 0.07; with seed 8 the same net gets stuck in a local minimum — one input pair "
-           "stays at 0.5 however long you train.",
-           {"learns (seed 0)": {**XOR, "seed": 0}, "stuck (seed 8)": {**XOR, "seed": 8}},
-           steps="Step one epoch a few hundred times (or ▶ Play) and watch the output node."),
+    Lesson(2, "XOR with a 2-2-1 sigmoid net: the lecture notes' listing, exactly",
+           "The listing's own numbers: np.random.seed(S) then uniform [0, 1) draws for W_ih, W_ho, b_h, b_o, sigmoid "
+           "layers, ½·squared error, η = 0.1 on the error summed over the four samples — which is η = 0.4 on their "
+           "mean, as the app averages. After 10 000 epochs seed 0 outputs 0.06 / 0.94 / 0.94 / 0.06. Seed 10 gets "
+           "stuck: inputs (0, 1) and (1, 1) stay at 0.50 (the listing still shows 0.50 after 300 000 epochs). "
+           "Seeds 0–9 all learn.",
+           {"learns (seed 0)": {**XOR, "seed": 0}, "stuck (seed 10)": {**XOR, "seed": 10}},
+           steps="▶ Play at 100 iterations per frame (Speed), stopping at 10 000, and watch the output node."),
     Lesson(3, "Learning rate too high: oscillation, then divergence",
            "At η = 1 on this regression the loss jumps up and down from the first steps, each swing larger, "
            "until the numbers overflow (around iteration 166): the app stops there and keeps the last finite "
@@ -97,5 +103,21 @@ LESSONS: tuple[Lesson, ...] = (
            "learning crawls; with cross-entropy δ_L = a − t stays large and it learns at once.",
            {"MSE": {**SATURATED, "loss": "mse"}, "cross-entropy": {**SATURATED, "loss": "bce"}},
            steps="Step once and compare the output δ; then Step ×10 a few times."),
+    Lesson(11, "Over-fitting a small training set, and dropout closing the gap",
+           "20 noisy training points, a 32 × 32 net, η = 0.3: after 3 000 iterations the training loss is 0.01 and "
+           "the test loss has climbed back to 1.3 (it was 0.25 near iteration 1 000). With dropout p = 0.5 on the "
+           "hidden layers the training loss stays near 0.16 and the test loss near 0.43: the gap shrinks from 1.3 "
+           "to under 0.3. Dropped neurons are crossed out in each step; their δ is 0.",
+           {"no dropout": OVERFIT_WIDE, "dropout p = 0.5": {**OVERFIT_WIDE, "drop": 0.5}},
+           steps="▶ Play to iteration 3 000 and compare train vs test loss; click a crossed-out neuron."),
+    Lesson(12, "Deep sigmoid net: stalled, then trained by batch norm",
+           "Six sigmoid layers of 8 (Xavier), η = 1. Without batch norm the first hidden layer's δ is 4·10⁻⁴ of "
+           "the last one's and for 500 iterations the loss sits at ln 2 = 0.693 — a coin toss. With batch norm "
+           "before each sigmoid, δ no longer shrinks on the way back (first/last ≈ 1–10) and the same net reaches "
+           "96 % training accuracy within 200 iterations, 95 % on the test set by 500 (it wobbles on the way while "
+           "the running statistics that evaluation uses catch up).",
+           {"no batch norm": DEEP_XAVIER, "batch norm": {**DEEP_XAVIER, "bn": True}},
+           steps="Step ×10 a few times on each; set the phase to 'backward' and click a hidden neuron for the "
+                 "batch-norm equations."),
 )
 BY_NUMBER = {lesson.number: lesson for lesson in LESSONS}

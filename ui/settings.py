@@ -25,13 +25,28 @@ from engine import (
     Config,
     limits,
 )
+from engine.network import BN_EPS, BN_MOMENTUM, BN_ONE_SAMPLE
 
-LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0,
-            10.0)
+# 0.4 on the mean of XOR's four samples is the lecture listing's 0.1 on their sum (Lesson 2)
+LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0, 3.0,
+            5.0, 10.0)
 REG_STEPS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
 CLIP_STEPS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
 BATCH_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 SCALE_STEPS = (0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+DROPOUT_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+BATCH_NORM_HELP = (f"Batch normalisation before the activation of every hidden layer: z → x̂ = (z − μ_B)/√(σ²_B + "
+                   f"{BN_EPS:g}) → y = γx̂ + β → a = f(y), with μ_B and σ²_B the batch's mean and variance of z. γ and "
+                   f"β are trained by the optimizer. Evaluation (train/test loss, decision boundary, landscape) "
+                   f"normalises with running averages instead, updated at every step with momentum {BN_MOMENTUM:g}: "
+                   f"running ← {1 - BN_MOMENTUM:g}·running + {BN_MOMENTUM:g}·batch value. {BN_ONE_SAMPLE}")
+DROPOUT_HELP = ("Inverted dropout on every hidden layer while training: each step drops each hidden neuron of each "
+                "sample with probability p (its output and its δ are 0) and scales the kept ones by 1/(1 − p). The "
+                "masks come from the weight seed and the iteration, so a rewind or a reload replays them exactly. "
+                "Evaluation (train/test loss, decision boundary, landscape) uses every neuron.")
+BIASES_HELP = ("Untick to freeze every b: it keeps its value and its optimizer state (momentum, Adam's moments and "
+               "step count) waits. The panels still show ∂L/∂b, but the global gradient norm, which clipping uses, "
+               "leaves frozen biases out.")
 #: hidden activation → label (from the registry; kept under this name for the pages that import it)
 ACT_LABELS = {name: ACTIVATIONS[name].label for name in HIDDEN_ACTIVATIONS}
 LOSS_LABELS = {"auto": "Auto (fits the task)", **{k: v.label for k, v in LOSSES.items()}}
@@ -214,6 +229,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("loss", "select", "Loss", "loss", LOSS_LABELS),
     Setting("init", "select", "Initialisation", "init", {k: v.label for k, v in INITIALIZERS.items()}),
     Setting("iscale", "steps", "Initial weight scale ×", "init_scale", SCALE_STEPS),
+    Setting("bn", "check", "Batch norm (every hidden layer)", "batch_norm", help=BATCH_NORM_HELP),
     Setting("seed", "int", "Weight seed", "seed", lo=0, hi=9999),
     Setting("lr", "steps", "Learning rate η", "lr", LR_STEPS, rebuilds=False),
     Setting("sched", "select", "Schedule", "schedule", SCHEDULES, rebuilds=False),
@@ -237,7 +253,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("clipat", "steps", "Clip threshold", None, CLIP_STEPS, rebuilds=False,
             shown=lambda v: v["clip"] != "off", to_fields=lambda v: {},
             from_field=lambda cfg: cfg.clip_norm or cfg.clip_value or 1.0),
-    Setting("biases", "check", "Train biases", "train_biases", rebuilds=False),
+    Setting("drop", "steps", "Dropout rate p (hidden layers)", "dropout", DROPOUT_STEPS, rebuilds=False,
+            help=DROPOUT_HELP),
+    Setting("biases", "check", "Train biases", "train_biases", rebuilds=False, help=BIASES_HELP),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 #: links made before per-layer widths: ?layers=N&width=M means N hidden layers of M neurons

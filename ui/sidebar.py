@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import Config
+from engine.network import BN_ONE_SAMPLE
 from ui.keys import NOTICE_KEY, PENDING_KEY
 from ui.lessons import BY_NUMBER
 from ui.settings import BY_KEY, LEGACY_KEYS, SETTINGS, Setting, migrate_legacy, to_config, url_problems
@@ -137,6 +138,8 @@ def render_sidebar() -> Config:
                 values[s.key] = _widget(s, hidden)
                 if s.key == "dseed" and "dseed" not in hidden:
                     st.button("New data", key="new_data", on_click=_new_data, help="Draw a fresh sample")
+                if s.key == "bn" and values["bn"] and values.get("batch") == "sgd":
+                    st.caption(BN_ONE_SAMPLE)   # what batch norm does with one sample per step, said where it is set
         cfg = to_config(values)
         if "csv" not in hidden:
             csv_upload(cfg)

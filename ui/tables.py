@@ -19,7 +19,16 @@ def neuron_table(trace: StepTrace, layer: int, sample: int | None) -> pd.DataFra
         return arr.mean(axis=0) if sample is None else arr[min(sample, arr.shape[0] - 1)]
 
     idx = pd.Index([f"neuron {j + 1}" for j in range(lt.W.shape[0])], name=f"layer {layer}")
-    return pd.DataFrame({"z": pick(lt.z), "a": pick(lt.a), "δ": pick(lt.delta)}, index=idx)
+    columns = {"z": pick(lt.z)}
+    if lt.bn is not None:   # batch norm: z → x̂ → y = γx̂ + β → a = f(y); δ at y, then δ at z
+        columns |= {"x̂": pick(lt.bn.x_hat), "y": pick(lt.bn.y), "γ": lt.bn.gamma, "β": lt.bn.beta}
+    columns["a"] = pick(lt.a)
+    if lt.mask is not None:  # dropout: kept (1) or dropped (0), and what the next layer received
+        columns |= {"kept m": pick(lt.mask), "m·a/(1−p)": pick(lt.a_next)}
+    if lt.bn is not None:
+        columns["δ at y"] = pick(lt.bn.delta_y)
+    columns["δ" if lt.bn is None else "δ at z"] = pick(lt.delta)
+    return pd.DataFrame(columns, index=idx)
 
 
 def matrix_table(trace: StepTrace, layer: int, which: str) -> pd.DataFrame:

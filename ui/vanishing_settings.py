@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine import INITS, OPTIMIZERS, Config, limits
 from engine.diagnostics import COMPARE_ACTIVATIONS
-from ui.settings import ACT_LABELS, LR_STEPS, Setting
+from ui.settings import ACT_LABELS, BATCH_NORM_HELP, LR_STEPS, Setting
 
 DATASETS = {"circle": "Circle", "moons": "Two moons", "xor_quadrants": "XOR quadrants", "gaussians": "Two Gaussians",
             "spiral": "Two spirals"}
@@ -37,7 +37,9 @@ TRAINING = (
     _own("vg_clip", "steps", "Clip gradient norm at", 0.0, CLIPS, rebuilds=False),
 )
 ACTIVATIONS = _own("vg_acts", "select", "Activations", "sigmoid", ACT_LABELS)
-BY_KEY = {s.key: s for s in (*NETWORK, *TRAINING)}
+#: drawn beside the activations: the same nets with batch norm before every hidden activation (a rebuild)
+BATCH_NORM = _own("vg_bn", "check", "Batch norm", False, help=BATCH_NORM_HELP)
+BY_KEY = {s.key: s for s in (BATCH_NORM, *NETWORK, *TRAINING)}
 
 
 def to_config(values: dict) -> Config:
@@ -46,4 +48,4 @@ def to_config(values: dict) -> Config:
     return Config(dataset=v["vg_ds"], n_samples=int(v["vg_n"]), test_ratio=0.0,
                   hidden=(int(v["vg_width"]),) * int(v["vg_depth"]), loss=v["vg_loss"], init=v["vg_init"],
                   init_scale=float(v["vg_scale"]), seed=int(v["vg_seed"]), lr=float(v["vg_lr"]),
-                  optimizer=v["vg_opt"], clip_norm=float(v["vg_clip"]))
+                  optimizer=v["vg_opt"], clip_norm=float(v["vg_clip"]), batch_norm=bool(v["vg_bn"]))

@@ -44,11 +44,13 @@ def _sample_note(shown: int, total: int, mini_batch: bool, style: Style) -> dict
             "margin": {"t": 20 + round(2.6 * size)}}
 
 
-def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def prediction_grid(trainer: Trainer, n: int = GRID, params=None,
+                    norms=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (xs (n,), ys (n,), Z (n, n)) over the data's box: Z[j, i] is the prediction at (xs[i], ys[j]).
 
-    Binary: P(class 1); multiclass: the winning class index; regression: the first output. `params`: other
-    weights of the trainer's net (a past iteration's); default the current ones.
+    Binary: P(class 1); multiclass: the winning class index; regression: the first output. `params`, `norms`:
+    other weights and batch norms of the trainer's net (a past iteration's, Trainer.state_at); default the current
+    ones. Predictions are evaluations: every neuron, batch norm with the running statistics.
     """
     X = trainer.dataset.X
     lo, hi = X.min(axis=0), X.max(axis=0)
@@ -60,7 +62,7 @@ def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.nd
     if X.shape[1] > 2:
         # other features held at their mean: the view is a slice through feature space
         grid = np.c_[grid, np.tile(X[:, 2:].mean(axis=0), (grid.shape[0], 1))]
-    out = trainer.predict(grid, params)
+    out = trainer.predict(grid, params, norms)
     if trainer.dataset.task == "multiclass":
         z = out.argmax(axis=1).astype(np.float64)
     else:
@@ -69,12 +71,13 @@ def prediction_grid(trainer: Trainer, n: int = GRID, params=None) -> tuple[np.nd
 
 
 def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None = None, height: int = 460,
-                width: int | None = None, params=None, grid: int = GRID, compact: bool = False) -> go.Figure:
+                width: int | None = None, params=None, grid: int = GRID, compact: bool = False,
+                norms=None) -> go.Figure:
     """Return the data view: 1-D regression as points + prediction curve; 2-D as points over a prediction heatmap.
 
-    Points of the current batch (indices into the training set) are drawn larger with a black ring. `params`:
-    the weights whose prediction is drawn (default the current ones); `grid`: heatmap points per side;
-    `compact`: small margins, legend inside and a thin colour bar, for a narrow column.
+    Points of the current batch (indices into the training set) are drawn larger with a black ring. `params`,
+    `norms`: the weights and batch norms whose prediction is drawn (default the current ones); `grid`: heatmap
+    points per side; `compact`: small margins, legend inside and a thin colour bar, for a narrow column.
     """
     ds, split = trainer.dataset, trainer.split
     train, test = shown_points(len(split.X_train), len(split.X_test), batch_index)
@@ -92,7 +95,8 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
         if len(X_test_raw):
             traces.append(vo.Scatter(x=X_test_raw[:, 0], y=y_test[:, 0], mode="markers", name="test",
                                      marker={"size": style.marker, "color": SERIES[1], "symbol": "x"}))
-        traces.append(vo.Scatter(x=xs, y=trainer.predict(xs[:, None], params)[:, 0], mode="lines", name="prediction",
+        curve = trainer.predict(xs[:, None], params, norms)[:, 0]
+        traces.append(vo.Scatter(x=xs, y=curve, mode="lines", name="prediction",
                                  line={"width": style.line * 1.5, "color": "#111"}))
         if mini_batch:
             X_batch = split.X_train[batch_index] * split.std + split.mean
@@ -103,7 +107,7 @@ def data_figure(trainer: Trainer, style: Style, batch_index: np.ndarray | None =
         layout = base_layout(style, height=height, xaxis=_axis(names[0], compact, style),
                              yaxis=_axis(plotly_text(ds.target_names[0]), compact, style), **extra)
         return vo.Figure(traces, layout=layout)
-    xs, ys, Z = prediction_grid(trainer, grid, params)
+    xs, ys, Z = prediction_grid(trainer, grid, params, norms)
     if ds.task != "regression":  # probabilities or class indices: a colour map needs no more digits, and every
         Z = Z.astype(np.float32)  # Step and Play frame ships it (a regression output may not fit a float32)
     bar = {"thickness": 10, "len": 0.8} if compact else {"thickness": 16}

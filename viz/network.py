@@ -9,6 +9,8 @@ otherwise the colour stays and the number moves to hover and the click panel. Co
 Nodes show a in forward phases and δ in backward phases, on one colour scale for the whole iteration
 (linear, or signed log when the values span decades); edges are coloured by sign and sized by |value| of
 the edge quantity. A strip under the columns shows mean |a| or mean |δ| per layer on a log axis.
+With dropout, the neurons the shown sample dropped in this step are drawn hollow and crossed out, and their
+edges faded (they pass nothing on and get no error back); a batch-normalised layer's title says "BN".
 """
 
 from __future__ import annotations
@@ -251,8 +253,20 @@ def _segments(x0, y0, x1, y1) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def _edge_table(geo: Geometry, matrices: list[tuple[np.ndarray, np.ndarray]], reached: list[bool]) -> dict:
-    """Every drawn edge (bias edges included) as flat arrays: endpoints, value, ids, whether it is known."""
+def dropped_neurons(trace: StepTrace, sample: int | None) -> set[tuple[int, int]]:
+    """Return {(layer, j)} of the neurons dropout dropped for `sample` in this step (none for the batch mean, whose
+    masks differ from sample to sample)."""
+    if sample is None:
+        return set()
+    s = min(sample, trace.x.shape[0] - 1)
+    return {(l, int(j)) for l, lt in enumerate(trace.layers, start=1) if lt.mask is not None
+            for j in np.flatnonzero(lt.mask[s] == 0)}
+
+
+def _edge_table(geo: Geometry, matrices: list[tuple[np.ndarray, np.ndarray]], reached: list[bool],
+                dropped: set[tuple[int, int]] = frozenset()) -> dict:
+    """Every drawn edge (bias edges included) as flat arrays: endpoints, value, ids, whether it is known (an edge
+    into or out of a dropped neuron counts as not: it is drawn faded)."""
     parts = {k: [] for k in ("x0", "y0", "x1", "y1", "v", "layer", "j", "k", "active")}
     for l, (M, bvec) in enumerate(matrices, start=1):
         to, frm = geo.rows[l], geo.rows[l - 1]
@@ -267,7 +281,9 @@ def _edge_table(geo: Geometry, matrices: list[tuple[np.ndarray, np.ndarray]], re
         parts["layer"] += [np.full(jj.size + to.size, l)]
         parts["j"] += [jj, to]
         parts["k"] += [kk, np.full(to.size, -1)]
-        parts["active"] += [np.full(jj.size + to.size, reached[l - 1])]
+        into = [j for c, j in dropped if c == l]
+        cut = np.isin(jj, into) | np.isin(kk, [k for c, k in dropped if c == l - 1])
+        parts["active"] += [reached[l - 1] & ~np.r_[cut, np.isin(to, into)]]
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
@@ -315,8 +331,18 @@ def _node_hover(trace: StepTrace, layer: int, j: int, sample: int | None) -> str
         return f"<b>input x{j + 1}</b> ({who})<br>x = {fmt(sample_or_mean(trace.x, sample)[j])}"
     lt = trace.layers[layer - 1]
     z, a, d = (sample_or_mean(arr, sample)[j] for arr in (lt.z, lt.a, lt.delta))
-    return (f"<b>{layer_name(layer, L)}, neuron {j + 1}</b> ({who})<br>z = {fmt(z)}<br>a = {fmt(a)}"
-            f"<br>δ = {fmt(d, 5)}")
+    lines = [f"<b>{layer_name(layer, L)}, neuron {j + 1}</b> ({who})", f"z = {fmt(z)}"]
+    if lt.bn is not None:
+        x_hat, y = (sample_or_mean(arr, sample)[j] for arr in (lt.bn.x_hat, lt.bn.y))
+        lines += [f"batch norm: x̂ = {fmt(x_hat)}, y = γx̂ + β = {fmt(y)}"]
+    lines += [f"a = {fmt(a)}"]
+    if lt.mask is not None:
+        kept = sample_or_mean(lt.mask, sample)[j]
+        lines += [f"dropout: {'kept, passes a/(1 − p) = ' + fmt(a / (1 - lt.dropout)) if kept else 'dropped, passes 0'}"
+                  if sample is not None else f"dropout: kept in {kept:.0%} of the batch"]
+    if lt.bn is not None:
+        lines += [f"δ at y = {fmt(sample_or_mean(lt.bn.delta_y, sample)[j], 5)}"]
+    return "<br>".join([*lines, f"δ{' at z' if lt.bn is not None else ''} = {fmt(d, 5)}"])
 
 
 def node_label(value: float, geo: Geometry) -> str:
@@ -430,7 +456,8 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
 
     field = edge_quantity_for(phase, edge_quantity)
     e_scale = edge_scale(trace, field, scale)
-    edges = _edge_table(geo, edge_matrices(trace, field), edges_reached(phase, L))
+    dropped = dropped_neurons(trace, sample)
+    edges = _edge_table(geo, edge_matrices(trace, field), edges_reached(phase, L), dropped)
     traces = _edge_traces(edges, e_scale, style)
 
     drawn = [(c, int(j), geo.xs[c], float(y)) for c in range(L + 1) for j, y in zip(geo.rows[c], geo.ys[c])]
@@ -441,8 +468,8 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
     values = np.array([cols[c][j] for c, j in zip(col_of, j_of)])
     active = np.array([reached[c] for c in col_of])
     position = np.where(active, node_scale.position(values), 0.0)
-    texts = np.array([node_label(v, geo) if active[i] and (c, j) not in (pictures or {}) else ""
-                      for i, (v, c, j) in enumerate(zip(values, col_of, j_of))], dtype=object)
+    texts = np.array([node_label(v, geo) if active[i] and (c, j) not in (pictures or {}) and (c, j) not in dropped
+                      else "" for i, (v, c, j) in enumerate(zip(values, col_of, j_of))], dtype=object)
     ticks, tick_text = node_scale.ticks()
     fill = np.where([(c, j) in (pictures or {}) for c, j in zip(col_of, j_of)], np.nan, position)
     traces.append(vo.Scatter(
@@ -471,7 +498,10 @@ def network_figure(trace: StepTrace, style: Style, *, phase: Phase | None = None
         hoverinfo="text", showlegend=False, name="edges",
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}))
     traces.append(_bias_nodes(geo, style))
-    notes = _column_titles(geo, phase) + _side_names(geo, input_names, output_names, targets, style)
+    # a neuron is crossed out once the phase has reached its layer (and at the update, which looks back at it all)
+    traces += _dropped_markers(geo, {(c, j) for c, j in dropped if phase.kind == "update" or reached[c]})
+    bn = [False, *(lt.bn is not None for lt in trace.layers)]
+    notes = _column_titles(geo, phase, bn) + _side_names(geo, input_names, output_names, targets, style)
     traces += _more_markers(geo, style)
     strip_values = np.where(reached[1:], mean_abs([lt.delta if qname == "δ" else lt.a for lt in trace.layers]),
                             np.nan) if phase.kind != "update" else np.array(mean_abs([lt.delta for lt in trace.layers]))
@@ -511,13 +541,33 @@ def _more_markers(geo: Geometry, style: Style) -> list[go.Scatter]:
                        textfont={"size": style.font - 2, "color": "#333"})]
 
 
-def _column_titles(geo: Geometry, phase: Phase) -> list[dict]:
-    """Return the annotations naming each column; the column the phase is at is underlined in bold."""
+def _dropped_markers(geo: Geometry, dropped: set[tuple[int, int]]) -> list[go.Scatter]:
+    """Return a hollow, crossed-out circle over each drawn neuron dropout dropped (clicks go to the node below)."""
+    at = [p for c, j in sorted(dropped) if (p := geo.position(c, j)) is not None]
+    if not at:
+        return []
+    xs, ys = (np.array(v) for v in zip(*at))
+    return [vo.Scatter(x=xs, y=ys, mode="markers", hoverinfo="skip", showlegend=False, name="dropped",
+                       marker={"size": geo.node, "symbol": "circle-x", "color": "#ffffff",
+                               "line": {"width": 2, "color": "#888"}})]
+
+
+def _column_titles(geo: Geometry, phase: Phase, bn: Sequence[bool] = ()) -> list[dict]:
+    """Return the annotations naming each column (with "· BN" on a batch-normalised layer); the column the phase
+    is at is underlined in bold."""
     L = len(geo.xs) - 1
     at = {"forward": phase.layer, "backward": phase.layer, "loss": L}.get(phase.kind, -1)
-    return [{"x": x, "y": geo.title_y, "text": f"<b><u>{t}</u></b>" if c == at else f"<b>{t}</b>",
-             "showarrow": False, "font": {"size": geo.title_font}, "xref": "x", "yref": "y"}
-            for c, (x, t) in enumerate(zip(geo.xs, geo.titles))]
+    notes = []
+    for c, (x, t) in enumerate(zip(geo.xs, geo.titles)):
+        font = geo.title_font
+        if c < len(bn) and bn[c]:   # the longest "· BN" title that fits; else the short one, smaller if need be
+            short = layer_name(c, L)
+            fits = [v for v in (f"{t} · BN", f"{short} · BN") if text_width(v, font, bold=True) <= 0.95 * geo.dx]
+            t = fits[0] if fits else f"{short}·BN"
+            font = min(font, int(0.95 * geo.dx / text_width(t, 1, bold=True)))
+        notes.append({"x": x, "y": geo.title_y, "text": f"<b><u>{t}</u></b>" if c == at else f"<b>{t}</b>",
+                      "showarrow": False, "font": {"size": font}, "xref": "x", "yref": "y"})
+    return notes
 
 
 def _side_names(geo: Geometry, input_names, output_names, targets, style: Style) -> list[dict]:

@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 
-from engine.network import forward
+from engine.network import BatchNorm, forward
 from engine.trace import StepTrace
 from engine.trainer import Trainer
 from viz.theme import DIVERGING
@@ -58,8 +58,11 @@ def neuron_outputs(trainer: Trainer, trace: StepTrace, n: int = PICTURE_PX) -> l
     ys = np.linspace(hi[1] + pad[1], lo[1] - pad[1], n)
     gx, gy = np.meshgrid(xs, ys)
     grid = trainer.split.transform(np.c_[gx.ravel(), gy.ravel()])
+    # batch norm as this step applied it: its γ, β and the statistics it normalised the batch with
+    norms = [None if lt.bn is None else BatchNorm(lt.bn.gamma, lt.bn.beta, lt.bn.mean, lt.bn.var)
+             for lt in trace.layers]
     with np.errstate(all="ignore"):
-        _, acts = forward(trainer.net, [(lt.W, lt.b) for lt in trace.layers], grid)
+        _, acts = forward(trainer.net, [(lt.W, lt.b) for lt in trace.layers], grid, norms)
     return [a.reshape(n, n, -1) for a in acts[1:-1]]
 
 

@@ -105,7 +105,7 @@ def tex_number(value: float, digits: int = 4, paren: bool = False, small: float 
     """
     if value is None or not np.isfinite(value):
         return "—"
-    v = float(value)
+    v = float(value) + 0.0   # + 0.0 turns −0.0 (e.g. a dropped neuron's error) into 0.0
     small = 10.0 ** -(digits - 1) if small is None else small
     if v != 0 and (abs(v) < small or abs(v) >= large):
         mant, exp = f"{v:.{max(digits - 2, 1)}e}".split("e")

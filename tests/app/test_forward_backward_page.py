@@ -1,5 +1,6 @@
 """AppTest of the Forward & backward page: stepping, live settings, rebuilds, URL state and divergence."""
 
+
 import numpy as np
 
 from engine import Config
@@ -178,3 +179,30 @@ def test_save_and_load_an_experiment_through_the_page():
     at.session_state["fb_tables"] = True  # the tables expander renders the layer tables
     at.run()
     assert not at.exception and len(at.dataframe) == 4
+
+
+def test_dropout_and_batch_norm_from_the_sidebar_reach_the_graph_and_the_click_panel():
+    from engine.network import BN_ONE_SAMPLE
+    from viz.network import Selection
+
+    at = new_app({"bn": "true"}).run()
+    assert not at.exception and trainer_of(at).config.batch_norm
+    at.select_slider(key="drop").set_value(0.5).run()
+    trainer = trainer_of(at)
+    assert trainer.config.dropout == 0.5 and trainer.iteration == 0   # a live setting: same weights
+    at.button(key="fb_step").click().run()
+    assert not at.exception
+    at.session_state["_stage_fb"].selection = Selection("node", 1, 0)
+    at.run()
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\hat x_{1}^{(1)}" in latex and r"\overline{\delta_y}" in latex   # BN forward, three-term backward
+    assert r"\tilde a_{1}^{(1)}" in latex                                   # dropout: m·a/(1 − p)
+    titles = [a["text"] for a in chart_specs(at)["fb_net"]["layout"]["annotations"]]
+    assert any("h1 · BN" in t for t in titles) and any("h2 · BN" in t for t in titles)
+    at.session_state["fb_tables"] = True
+    at.run()
+    at.selectbox(key="fb_tbl_layer").set_value(1).run()
+    assert not at.exception
+    assert {"x̂", "y", "kept m", "δ at y", "δ at z"} <= set(at.dataframe[0].value.columns)
+    at.radio(key="batch").set_value("sgd").run()
+    assert any(BN_ONE_SAMPLE in c.value for c in at.sidebar.caption)

@@ -261,3 +261,15 @@ def test_optimizers_side_by_side_each_at_its_own_rate_and_a_run_that_goes_wrong_
     assert not at.exception and len(at.success) == 2 and len(at.error) == 1   # the others go on
     assert at.error[0].value.startswith("**SGD blew up at iteration")
     assert "(blew up)" in _chart(at, "ls_cmp_curves")["data"][0]["name"]
+
+
+def test_with_batch_norm_and_dropout_the_map_is_the_evaluated_train_loss():
+    app = new_app({"bn": "true", "drop": "0.3"}).run()
+    app.switch_page(PAGE).run()
+    app.button(key="ls_step10").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    trainer = trainer_of(app)
+    assert current_loss(trainer) == trainer.history.last("train_loss")   # every neuron, running statistics
+    assert "γ, β and the running statistics stay" in " ".join(c.value for c in app.caption)
+    now = next(t for t in _chart(app, "ls_slice")["data"] if t.get("name") == "now")
+    assert _arr(now["y"])[0] == current_loss(trainer)

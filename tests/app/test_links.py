@@ -95,6 +95,9 @@ def test_the_vanishing_url_table_matches_the_page_widgets():
         s = at.slider(key=key)
         assert check_values(FIELDS[key], [str(s.min)])[1] == check_values(FIELDS[key], [str(s.max)])[1] == []
         assert check_values(FIELDS[key], [str(s.min - 1)])[1] and check_values(FIELDS[key], [str(s.max + 1)])[1]
+    assert at.toggle(key="vg_bn").value is False
+    assert [check_values(FIELDS["vg_bn"], [raw]) for raw in ("true", "false")] == [(["true"], []), (["false"], [])]
+    assert check_values(FIELDS["vg_bn"], ["maybe"])[1]
     seed = at.number_input(key="vg_seed")
     assert check_values(FIELDS["vg_seed"], [str(seed.max)])[1] == [] and check_values(FIELDS["vg_seed"],
                                                                                      [str(seed.max + 1)])[1]

@@ -22,7 +22,7 @@ def test_open_a_lesson_from_the_lessons_page(page, app_url):
                                timeout=60_000)
         wait_for_app(page)
     # the URL now holds the lesson's settings, so it can be shared
-    assert "seed=8" in page.url and "act=Sigmoid" in page.url
+    assert "seed=10" in page.url and "act=Sigmoid" in page.url and "lr=0.4" in page.url
     screenshot(page, "lesson_2_stuck")
 
 

@@ -151,7 +151,7 @@ def test_a_few_hundred_iterations_keep_the_server_memory_bounded(browser, app_ur
     trainer = Trainer(to_config(settings))
     trace = trainer.step()
     trace_bytes = sum(a.nbytes for a in (trace.x, trace.y, trace.batch_index)) + sum(
-        a.nbytes for layer in trace.layers for a in layer)
+        a.nbytes for layer in trace.layers for a in layer.arrays())
     assert 240 * trace_bytes > 2.5 * bound  # keeping every step's trace would break the bound clearly
     assert grown < bound, f"server RSS grew {grown / 2**20:.1f} MiB over 240 iterations"
     page.context.close()

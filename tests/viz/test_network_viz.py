@@ -241,3 +241,40 @@ def test_layout_never_overlaps(hidden, size, presenter):
     assert top <= geo.bias_y - geo.bias_size / 2 + 1
     assert min(float(ys.min()) for ys in geo.ys) - geo.node / 2 >= geo.title_y
     assert GREY_TRACE == NODE_TRACE + 1
+
+
+def test_dropped_neurons_are_crossed_out_with_faded_edges_and_the_panel_says_why():
+    trainer = Trainer(Config(hidden=(6, 5), dropout=0.5, lr=0.1))
+    trace = trainer.step()
+    sample = 0
+    dropped = {(l, int(j)) for l, lt in enumerate(trace.layers[:-1], start=1) for j in np.flatnonzero(lt.mask[0] == 0)}
+    assert dropped
+    fig = network_figure(trace, Style(), phase=Phase("backward", 1, 3), sample=sample, width=700, height=500)
+    marks = [t for t in fig.data if t.name == "dropped"]
+    assert len(marks) == 1 and len(marks[0].x) == len(dropped) and marks[0].marker.symbol == "circle-x"
+    nodes = fig.data[NODE_TRACE]
+    for i, (_, layer, j, _) in enumerate(nodes.customdata):
+        if (int(layer), int(j)) in dropped:
+            assert nodes.text[i] == ""
+            assert "dropped, passes 0" in nodes.hovertext[i] and "δ = 0" in nodes.hovertext[i]
+    # every edge into or out of a dropped neuron is drawn in the faded (grey) groups
+    edges = [(l, j, k) for l, lt in enumerate(trace.layers, start=1) for j in range(lt.W.shape[0])
+             for k in range(-1, lt.W.shape[1])]
+    cut = [e for e in edges if (e[0], e[1]) in dropped or (e[2] >= 0 and (e[0] - 1, e[2]) in dropped)]
+    bright = sum(len(t.x) // 3 for t in fig.data[:NODE_TRACE] if t.opacity == 0.85)
+    assert cut and bright == len(edges) - len(cut)
+    layer, j = next(iter(sorted(dropped)))
+    lines = " ".join(neuron_equations(trace, trainer.net, layer, j, sample))
+    assert r"\frac{m}{1-p}" in lines and "dropped" in lines
+    # the batch mean has no single mask: nothing is crossed out
+    assert not [t for t in network_figure(trace, Style(), sample=None).data if t.name == "dropped"]
+
+
+def test_batch_norm_layers_are_named_in_the_titles_and_hover():
+    trainer = Trainer(Config(hidden=(3, 3), batch_norm=True))
+    trace = trainer.step()
+    fig = network_figure(trace, Style(), width=900, height=500)
+    titles = [a.text for a in fig.layout.annotations[:4]]
+    assert ["BN" in t for t in titles] == [False, True, True, False]
+    hover = fig.data[NODE_TRACE].hovertext[3]
+    assert "batch norm: x̂ =" in hover and "δ at y =" in hover and "δ at z =" in hover
