@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +64,24 @@ WATCH_JS = """(selectors) => {
 }"""
 
 
+PAUSE_JS = """async (sel) => {
+  const counter = () => {
+    const c = [...document.querySelectorAll('.bpv-counter')].pop();
+    return c ? c.innerText : '';
+  };
+  const t0 = performance.now();
+  [...document.querySelectorAll(sel)].pop().click();
+  let last = counter(), changed = 0;
+  while (performance.now() - t0 < 12000) {
+    await new Promise(r => setTimeout(r, 20));
+    const now = counter();
+    if (now !== last) { last = now; changed = performance.now() - t0; }
+    if (performance.now() - t0 - changed > 2500 && document.querySelector(sel.replace('_pause', '_play'))) break;
+  }
+  return changed;
+}"""
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """Return the CPU seconds (user + system) used so far by these processes (vanished ones count 0)."""
     total = 0.0
@@ -91,10 +107,6 @@ def chromium_pids() -> list[int]:
     return pids
 
 
-def _iteration(page) -> int:
-    return int(re.search(r"iteration (\d+)", page.locator(".bpv-counter").last.inner_text()).group(1))
-
-
 def measure(browser, url: str, name: str, seconds: float, size: tuple[int, int], server: int) -> dict:
     """Play page `name` for `seconds`; return its redraws/s, it/s and the time from Pause to a still counter."""
     path, key, figures = PAGES[name]
@@ -116,20 +128,10 @@ def measure(browser, url: str, name: str, seconds: float, size: tuple[int, int],
     page.wait_for_timeout(seconds * 1000)
     watch = page.evaluate("() => { window.__bpvWatch.stop = true; return window.__bpvWatch; }")
     cpu = ((cpu_seconds([server]) - cpu0[0]) / seconds, (cpu_seconds(browsers) - cpu0[1]) / seconds)
-    t0 = time.perf_counter()
-    # a DOM click: Playwright's own click waits for the button to stop being re-rendered, which it is every frame
-    page.evaluate("(sel) => [...document.querySelectorAll(sel)].pop().click()", f".st-key-{key}_pause button")
-    page.locator(f".st-key-{key}_play").first.wait_for()
-    still, last = None, _iteration(page)
-    while time.perf_counter() - t0 < 10:
-        page.wait_for_timeout(250)
-        now = _iteration(page)
-        if now == last and still is None:
-            still = time.perf_counter() - t0 - 0.25
-        elif now != last:
-            still, last = None, now
-        if still is not None and time.perf_counter() - t0 - still > 2:
-            break
+    # a DOM click: Playwright's own click waits for the button to stop being re-rendered, which it is every frame;
+    # then the page itself notes every change of the counter, and the last one is when Pause took effect
+    last_change = page.evaluate(PAUSE_JS, f".st-key-{key}_pause button")
+    still = last_change / 1e3 if last_change is not None else None
     context.close()
     its = watch["iterations"]
     span = (its[-1][0] - its[0][0]) / 1e3 if len(its) > 1 else float("nan")

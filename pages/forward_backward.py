@@ -6,7 +6,7 @@ from ui.chrome import lesson_banner
 from ui.controls import divergence_message, trainer_advance, trainer_step_row
 from ui.live_chart import live_chart
 from ui.panels import export_panel, picked_neuron, rewind_slider, selection_panel
-from ui.play import is_playing, live_area, play_frame, show_note
+from ui.play import frame, is_playing, live_area, play_frame, show_note
 from ui.session import TRAINER_KEY, current_style, current_trainer, rebuild_same
 from ui.sidebar import show_notices
 from ui.stage import follow, phase_scrubber, select, stage, view_options, view_trace, walk_buttons
@@ -63,7 +63,7 @@ def live() -> None:
                              scale=scale, selection=s.selection, input_names=ds.feature_names,
                              output_names=ds.target_names if ds.task == "regression" else None,
                              pictures=neuron_pictures(trainer, trace) if pictures else None)
-        picked = parse_selection(live_chart(fig, key=f"{K}_net", clickable=True))
+        picked = parse_selection(live_chart(fig, key=f"{K}_net", clickable=True, pace=frame(K)))
         if picked is not None:
             select(K, trainer, picked)
             st.rerun(scope="fragment")

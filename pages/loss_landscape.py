@@ -16,7 +16,7 @@ from ui.landscape import (
     watch,
 )
 from ui.live_chart import live_chart
-from ui.play import live_area, play_frame, show_note
+from ui.play import frame, live_area, play_frame, show_note
 from ui.session import TRAINER_KEY, current_style, current_trainer, rebuild_same
 from ui.sidebar import show_notices
 from ui.viewport import column_space
@@ -57,7 +57,8 @@ def live() -> None:
     map_w, side_w, height = map_layout(column_space(f"{K}_space"))
     map_col, side_col = st.columns([map_w, side_w], gap="small") if side_w else (st.container(), None)
     with map_col:
-        live_chart(vl.contour_figure(m, style, height=height, width=map_w, title=w.notice), key=f"{K}_contour")
+        live_chart(vl.contour_figure(m, style, height=height, width=map_w, title=w.notice), key=f"{K}_contour",
+                   pace=frame(K))
     theta = w.path.at(trainer, k)
     cut = slice_through(w.frame, LossModel.of(trainer, rows), theta)
     with side_col or st.container():   # beside the map its loss axis lines up with the colour bar

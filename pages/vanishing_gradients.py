@@ -8,7 +8,7 @@ from engine.network import BN_MOMENTUM
 from ui import vanishing_settings as vs
 from ui.controls import step_row
 from ui.live_chart import live_chart
-from ui.play import live_area, play_frame, show_note
+from ui.play import frame, live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
 from ui.settings import Setting, claim_url_keys
 from ui.urlcheck import check_vanishing_url
@@ -93,7 +93,7 @@ def live() -> None:
     snaps = comp.snapshots()
     space = column_space(f"{K}_space")
     live_chart(vv.gradient_flow_figure(comp, snaps, style, height=max(340, min(560, space.height_left()))),
-               key="vg_flow")
+               key="vg_flow", pace=frame(K))
     st.caption("Read each line from right (output) to left (input): a line that falls steeply means the error "
                "signal δ shrinks at every layer, so the first layers barely learn (first/last = mean |δ| of hidden "
                "layer 1 ÷ that of the last hidden layer). Same data, same start: only the activation differs."

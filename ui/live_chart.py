@@ -49,6 +49,11 @@ export default function({ parentElement, data, setTriggerValue }) {
         gd.__bpvClick = true;
         gd.on('plotly_click', click);
       }
+      // live Play: drawn, so ask for the next frame (the server computes it while the browser paints this one)
+      if (next.pace !== null && next.pace !== host.__bpvPaced) {
+        host.__bpvPaced = next.pace;
+        setTriggerValue('drawn', next.pace);
+      }
     }).finally(() => { host.__bpvBusy = false; if (host.__bpvNext) draw(0); });
   };
   draw(0);
@@ -58,9 +63,10 @@ _chart = st.components.v2.component("bpv_live_chart", js=_JS, isolate_styles=Fal
 _CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
-def live_chart(fig, key: str, clickable: bool = False) -> dict | None:
+def live_chart(fig, key: str, clickable: bool = False, pace: int | None = None) -> dict | None:
     """Draw `fig` under `key`, updating the plot in place on later runs; a figure without a layout width takes
-    the column's width (and follows it when the window is resized).
+    the column's width (and follows it when the window is resized). `pace`: live Play's frame number
+    (ui.play.frame) — once this figure is drawn the browser reruns the page's live fragment for the next frame.
 
     Return the click of this run as {"selection": {"points": [...]}} when `clickable` and a point with
     customdata was clicked, else None.
@@ -68,8 +74,9 @@ def live_chart(fig, key: str, clickable: bool = False) -> dict | None:
     spec = vo.spec(fig)
     fixed = fig.layout.width is not None
     config = {**_CONFIG, "responsive": not fixed}
-    result = _chart(key=key, data={"figure": spec, "config": config, "clickable": clickable},
-                    width="content" if fixed else "stretch", on_click_change=lambda: None)
+    result = _chart(key=key, data={"figure": spec, "config": config, "clickable": clickable, "pace": pace},
+                    width="content" if fixed else "stretch", on_click_change=lambda: None,
+                    on_drawn_change=lambda: None)
     return getattr(result, "click", None) if clickable else None
 
 

@@ -1,11 +1,14 @@
 """Live Play, shared by every page that trains: keep stepping until Pause, a divergence or the user's limit,
 redrawing everything that depends on the weights as it goes.
 
-A page puts what a step changes in `live_area(key, body)`: while playing, that fragment reruns every
-FRAME_SECONDS and `body` first calls `play_frame`, which trains `per_frame` iterations. The fragment's timer
-is set when the page declares it, so starting and stopping end in a full rerun; the Play and Pause buttons
-act in their click callbacks, before the fragment body, so a Pause trains nothing more and the next run
-drops the timer at once. The state machine (`PlayState`, `advance`) is plain Python, tested without a browser.
+A page puts what a step changes in `live_area(key, body)`: while playing, `body` first calls `play_frame`,
+which trains `per_frame` iterations, and draws its main figure with `live_chart(..., pace=frame(key))`. The
+browser asks for the next frame as soon as it has drawn that figure, so one frame is in flight at a time: the
+server never runs ahead of what a slow laptop can draw, and Pause is not stuck behind frames still waiting to
+be drawn. A timer (PACE_SECONDS) restarts a frame that was lost. The fragment's timer is set when the page
+declares it, so starting and stopping end in a full rerun; the Play and Pause buttons act in their click
+callbacks, before the fragment body, so a Pause trains nothing more and the next run drops the timer at once.
+The state machine (`PlayState`, `advance`) is plain Python, tested without a browser.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-FRAME_SECONDS = 0.1          #: asked-for time between frames; the browser's redraw sets the real rate
+PACE_SECONDS = 2.0           #: a frame the browser never asked for after this long is run anyway
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)
 DEFAULT_SPEED = 10           #: iterations per frame: with ~5 redraws a second, ≈ 50 iterations a second
 #: Advance(n) trains up to n iterations; it returns (iterations done, why it had to stop or None)
@@ -31,6 +34,7 @@ class PlayState:
     until: int = 0                 #: stop when the iteration reaches this (0 = no limit)
     note: str | None = None        #: why Play stopped, shown once
     timer: bool = False            #: whether the page declared its live fragment with the frame timer
+    frame: int = 0                 #: frames played so far (the browser names the one it has drawn)
 
 
 def advance(state: PlayState, iteration: int, train: Advance) -> int:
@@ -44,6 +48,7 @@ def advance(state: PlayState, iteration: int, train: Advance) -> int:
         state.playing, state.note = False, f"Play stopped at iteration {iteration}: the limit you set."
         return 0
     done, problem = train(n)
+    state.frame += 1
     if problem:
         state.playing, state.note = False, f"Play stopped: {problem}"
     elif state.until and iteration + done >= state.until:
@@ -108,6 +113,13 @@ def play_frame(key: str, iteration: int, train: Advance) -> None:
         st.rerun(scope="app")
 
 
+def frame(key: str) -> int | None:
+    """Return the number of the frame being drawn while page `key` plays (its main figure passes it to
+    live_chart, which asks for the next frame once it is drawn), else None."""
+    state = play_state(key)
+    return state.frame if state.playing else None
+
+
 def show_note(key: str) -> None:
     """Show (once) why Play stopped."""
     state = play_state(key)
@@ -120,4 +132,4 @@ def live_area(key: str, body: Callable[[], None]) -> None:
     """Run body() as the page's live fragment: it reruns alone on a click, and every frame while playing."""
     state = play_state(key)
     state.timer = state.playing
-    st.fragment(body, run_every=FRAME_SECONDS if state.playing else None, key=f"{key}_live")()
+    st.fragment(body, run_every=PACE_SECONDS if state.playing else None, key=f"{key}_live")()
