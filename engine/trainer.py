@@ -450,8 +450,8 @@ class Trainer:
         """Return the losses and accuracies of params on both sets (evaluation: every neuron, running statistics),
         and the training rows' part of that pass when the next full-batch step can use it as its own.
 
-        One forward pass covers the training and test rows together; the training rows' z and a are copied out,
-        so no trace holds test rows (memory_bytes counts what is really kept).
+        One forward pass covers the training and test rows together; the next step's trace holds views of its
+        training rows (memory_bytes counts the whole buffers behind them, test rows included).
         """
         n = self.n_train
         passes = forward_pass(self.net, params, self._all_X, norms)
@@ -774,9 +774,9 @@ def _assemble(flat: list[Array], norms: Norms) -> tuple[Params, list[BatchNorm |
 
 
 def _training_rows(lp: LayerPass, n: int) -> LayerPass:
-    """Return the first n rows of an evaluation pass of a layer without batch norm or dropout, copied (y is z,
-    out is a, as in a training pass)."""
-    z, a = lp.z[:n].copy(), lp.a[:n].copy()
+    """Return the first n rows of an evaluation pass of a layer without batch norm or dropout (y is z, out is a,
+    as in a training pass)."""
+    z, a = lp.z[:n], lp.a[:n]
     return LayerPass(z, None, z, a, a)
 
 

@@ -257,9 +257,11 @@ def test_memory_bytes_counts_every_buffer_once():
     trainer = Trainer(Config(n_samples=400))
     trainer.run(30)
     trace = trainer.last_trace
-    # the full-batch trace holds the training rows only, not views into arrays with the test rows too
-    assert all(lt.z.base is None and lt.z.shape[0] == trainer.n_train for lt in trace.layers)
-    assert trace.nbytes > 3 * 8 * trainer.n_train * sum(trainer.sizes[1:])
+    # the full-batch trace shows the training rows, views into the evaluation pass over training and test rows;
+    # its size counts those whole buffers, test rows included
+    n_all = trainer.n_train + len(trainer.split.X_test)
+    assert all(lt.z.shape[0] == trainer.n_train and lt.z.base.shape[0] == n_all for lt in trace.layers)
+    assert trace.nbytes >= 2 * 8 * n_all * sum(trainer.sizes[1:])
     held = trainer.memory_bytes()
     # traces share the training inputs; everything else in them is their own
     own = sum(t.nbytes - t.x.nbytes - t.y.nbytes - t.batch_index.nbytes for t in trainer.traces)
