@@ -64,6 +64,7 @@ bench: $(STAMP) chromium
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/landscape.py
 	$(BIN)/python bench/browser_latency.py
+	$(BIN)/python bench/play_rate.py
 
 # one process vs workers behind HAProxy, 20 and 60 lock-step sessions: one summary table (a few minutes)
 bench-class: $(STAMP) chromium haproxy
