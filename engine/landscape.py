@@ -52,6 +52,21 @@ BLOW_UP = 1e3                 # a run whose loss grew this many times has blown 
 INTERP_ALPHAS = np.linspace(-0.25, 1.25, 121)   # α of the straight line θ₀ + α·(θ − θ₀): a little past both ends
 
 
+def surface_sample(n_train: int) -> Array | None:
+    """Return the training rows (k,) a loss surface uses for a training set of n_train rows: None (all of them)
+    up to limits.SURFACE_ROWS, else that many drawn once with a fixed seed (the same rows at every step)."""
+    if n_train <= limits.SURFACE_ROWS:
+        return None
+    return np.sort(np.random.default_rng(0).choice(n_train, size=limits.SURFACE_ROWS, replace=False))
+
+
+def data_label(n_train: int, rows: Array | None = None) -> str:
+    """Return what a surface's loss is computed on, for the colour bar: the training set, a sample or a batch."""
+    if rows is not None:
+        return f"batch of {len(rows)}"
+    return "training set" if n_train <= limits.SURFACE_ROWS else f"sample of {limits.SURFACE_ROWS:,} rows"
+
+
 @dataclass(frozen=True, eq=False)
 class LossModel:
     """What the training loss depends on besides the parameters: net, data rows, sizes, l1/l2, and the batch
@@ -68,8 +83,12 @@ class LossModel:
     @classmethod
     def of(cls, trainer: Trainer, rows: Array | None = None) -> LossModel:
         """Return the LossModel of trainer's objective on its training set (or on the training rows `rows`),
-        evaluated as the train loss is: every neuron (no dropout), batch norm with the running statistics."""
+        evaluated as the train loss is: every neuron (no dropout), batch norm with the running statistics.
+
+        A training set of more than limits.SURFACE_ROWS rows is represented by a fixed sample of that many.
+        """
         X, y = trainer.split.X_train, trainer.split.y_train
+        rows = surface_sample(len(X)) if rows is None else rows
         if rows is not None:
             X, y = X[rows], y[rows]
         return cls(trainer.net, X, y, tuple(trainer.sizes), trainer.config.l1, trainer.config.l2,
@@ -375,10 +394,11 @@ def path_of(trainer: Trainer, old: Path | None = None, max_points: int | None = 
         keep = np.cumprod(inside & same).astype(bool)     # up to the first point that no longer belongs
         its, pts, losses = its[keep], pts[keep], losses[keep]
     else:
-        start = params_vector(trainer.params_at(0))
-        model = LossModel.of(trainer)
-        its, pts = np.array([0]), start[None]
-        losses = np.array([float(data_loss(model.net, unflatten(start, model.sizes), model.X, model.y, model.norms))])
+        start = trainer.params_at(0)
+        its, pts = np.array([0]), params_vector(start)[None]
+        # on the whole training set, as the history's train loss of every later point
+        losses = np.array([float(data_loss(trainer.net, start, trainer.split.X_train, trainer.split.y_train,
+                                           trainer.norms))])
     new = np.arange(int(its[-1]) + 1, now + 1)
     if new.size > max_points:   # a long run elsewhere: evenly spaced points of it, then its newest stretch whole
         dense = max_points // 2
@@ -575,7 +595,7 @@ def frame_map(frame: Frame, trainer: Trainer, path: Path, upto: int | None = Non
     Z = frame.Z if rows is None else surface(model, d, (frame.xs, frame.ys))
     drawn = on_plane(model, d, "descent path", its, pts, losses, heights, d.origin)
     x, y = drawn.coords[-1]
-    data = "training set" if rows is None else f"batch of {len(rows)}"
+    data = data_label(trainer.n_train, rows)
     return Map(d, frame.xs + d.origin[0], frame.ys + d.origin[1], Z, frame.zrange, (drawn,),
                (float(x), float(y), loss_of(model, pts[-1])), data,
                f"{frame.settings}@{frame.iteration}:{frame.reason}:{frame.zrange}")

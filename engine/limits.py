@@ -41,6 +41,8 @@ FILE_BYTES = 5 * 2**20                  #: largest CSV or experiment file
 TRACE_MEMORY_BUDGET = 8 * 2**20         #: bytes of full step traces a trainer keeps (at least the newest one)
 MAX_TRACES = 8                          #: the newest traces stay inspectable; older ones come back through rewind
 SNAPSHOT_MEMORY_BUDGET = 8 * 2**20      #: bytes of parameter snapshots a trainer keeps for rewind
+#: training rows a loss surface is computed on at most; beyond, a fixed sample of them (the map stays quick)
+SURFACE_ROWS = 2_000
 PATH_MEMORY_BUDGET = 4 * 2**20          #: bytes of the descent path the Loss landscape page keeps per session
 
 

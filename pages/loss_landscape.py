@@ -3,6 +3,7 @@ over it as the network trains."""
 
 import streamlit as st
 
+from engine import limits
 from engine.landscape import INTERP_ALPHAS, LossModel, frame_map, interpolation, next_batch, slice_through
 from ui.chrome import lesson_banner
 from ui.controls import divergence_message, trainer_advance, trainer_step_row
@@ -69,6 +70,10 @@ def live() -> None:
     st.caption(frame_caption(w.frame, options.follow))
     if trainer.config.batch_norm:
         st.caption(BN_TEXT)
+    if trainer.n_train > limits.SURFACE_ROWS:
+        st.caption(f"On {trainer.n_train:,} training rows the map is computed on a fixed sample of "
+                   f"{limits.SURFACE_ROWS:,} of them (the same rows at every step), so it stays quick; the point's "
+                   "loss on the map is on that sample too.")
     view_slider(K, trainer)
     if options.show_3d:
         live_chart(vl.surface3d_figure(m, style, height=height, width=map_w), key=f"{K}_surface3d")

@@ -439,3 +439,17 @@ def test_a_big_nets_path_stays_within_its_memory_budget():
     assert path.points.nbytes <= lsc.limits.PATH_MEMORY_BUDGET and path.iterations[-1] == 300
     assert path_of(Trainer(Config())).points.shape[0] == 1 and lsc.MAX_PATH_POINTS * 8 * 37 <= \
         lsc.limits.PATH_MEMORY_BUDGET   # the default net keeps every point up to MAX_PATH_POINTS
+
+
+def test_big_data_surfaces_use_a_fixed_sample_and_say_so():
+    t = Trainer(Config(n_samples=5000, test_ratio=0.2))
+    assert t.n_train > lsc.limits.SURFACE_ROWS
+    first, again = LossModel.of(t), LossModel.of(t)
+    assert first.X.shape[0] == lsc.limits.SURFACE_ROWS
+    np.testing.assert_array_equal(first.X, again.X)                         # the same rows every time
+    assert LossModel.of(t, np.arange(32)).X.shape[0] == 32                  # a batch is still the batch
+    path = path_of(t)
+    m = frame_map(update_frame(None, t, path, MapSettings()), t, path)
+    assert m.data == f"sample of {lsc.limits.SURFACE_ROWS:,} rows" and m.Z.shape == (41, 41)
+    small = Trainer(Config())
+    assert LossModel.of(small).X.shape[0] == small.n_train
