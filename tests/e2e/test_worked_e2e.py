@@ -49,7 +49,7 @@ def _open_page(page, app_url: str, path: str) -> None:
 def test_w5_line_shows_the_textbook_gradient(page, app_url):
     _open_page(page, app_url, "/worked-example")
     line = _rendered_block(page, W5_SOURCE)
-    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_selector(".st-key-we_network .js-plotly-plot")
     screenshot(page, "worked_example_top")
     line.scroll_into_view_if_needed()
     text = _flat(line.inner_text())
