@@ -90,6 +90,21 @@ def wait_for_app(pg, timeout: float = 30_000) -> None:
     pg.wait_for_timeout(300)
 
 
+def open_url(pg, url: str, settle_ms: int = 0) -> None:
+    """Go to url and wait for the app, closing the spurious "Page not found" dialog a fresh server can show on its
+    first deep link (streamlit/streamlit#9624; the right page runs under it, but the dialog makes it inert)."""
+    pg.goto(url)
+    wait_for_app(pg)
+    if settle_ms:
+        pg.wait_for_timeout(settle_ms)
+        wait_for_app(pg)
+    dialog = pg.get_by_role("dialog").filter(has_text="Page not found")
+    if dialog.count():
+        pg.keyboard.press("Escape")
+        dialog.wait_for(state="hidden")
+        wait_for_app(pg)
+
+
 def screenshot(pg, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

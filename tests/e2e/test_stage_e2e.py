@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from harness.browser import open_url
 from tests.e2e.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -77,12 +78,7 @@ def _settle(page) -> None:
 
 
 def _open(page, url: str) -> None:
-    page.goto(url)
-    _settle(page)
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        _settle(page)
+    open_url(page, url, settle_ms=1200)
 
 
 @pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])

@@ -8,6 +8,7 @@ import pytest
 
 from engine import Config
 from engine.diagnostics import Comparison
+from harness.browser import open_url
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
 from viz.vanishing import ratio_text
 
@@ -17,13 +18,7 @@ DIVERGING = "?vg_acts=ReLU&vg_acts=Sigmoid&vg_loss=Binary+cross-entropy&vg_scale
 
 
 def _open(page, url: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
-    # the first deep link after a server start gets a "Page not found" dialog over the right page: close it
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="hidden")
+    open_url(page, url)
 
 
 def _live(page, key: str, text: str | None = None):

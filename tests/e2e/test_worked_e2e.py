@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from harness.browser import open_url
 from tests.e2e.conftest import screenshot, wait_for_app
 
 W5_SOURCE = r"\frac{\partial E}{\partial w_{5}} &="
@@ -26,23 +26,9 @@ def _flat(text: str) -> str:
 
 
 def _open_page(page, app_url: str, path: str) -> None:
-    """Open app_url + path, working around Streamlit's first-deep-link "Page not found" dialog.
-
-    The very first deep link a fresh server gets (streamlit/streamlit#9624) opens a modal dialog, although the
-    right page then runs; the modal makes every widget inert. Loading the root first avoids it, and a dialog
-    that shows up anyway is closed.
-    """
-    page.goto(app_url)
-    wait_for_app(page)
-    page.goto(app_url + path)
-    wait_for_app(page)
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    try:
-        dialog.wait_for(timeout=1000)
-    except PlaywrightTimeout:
-        return
-    page.keyboard.press("Escape")
-    dialog.wait_for(state="hidden")
+    """Open app_url + path after the root (a fresh server's first deep link can show a spurious dialog)."""
+    open_url(page, app_url)
+    open_url(page, app_url + path)
 
 
 @pytest.mark.e2e
