@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import limits
 from .config import LIVE_FIELDS, Config
 from .data import make_dataset
 from .initializers import initial_params
@@ -166,6 +167,18 @@ def grad_rms_over_time(trainer: Trainer, now: GradientSnapshot | None = None) ->
     return np.arange(rows.shape[0]), rows
 
 
+def _check_shared_cells(config: Config, nets: int) -> None:
+    """Raise ValueError when `nets` copies of config's network together break limits.CELLS.
+
+    The nets run in one session, so they share the one session's budget (memory grows with rows × neurons).
+    """
+    neurons = 2 + sum(config.hidden) + 1   # the page's datasets have two features and one output
+    problem = limits.CELLS.problem(nets * config.n_samples * neurons,
+                                   f"= {nets} nets × {config.n_samples:,} rows × {neurons}, as they share one session")
+    if problem:
+        raise ValueError(problem)
+
+
 class Comparison:
     """One Trainer per hidden activation: same data, batch order and initial weights; stepped together."""
 
@@ -173,6 +186,7 @@ class Comparison:
         if not activations:
             raise ValueError("choose at least one activation to compare")
         config.validate()
+        _check_shared_cells(config, len(activations))
         self.config = config
         dataset = make_dataset(config.dataset, config.n_samples, config.noise, config.data_seed)
         probe = Trainer(config.replace(activation=activations[0]), dataset=dataset)

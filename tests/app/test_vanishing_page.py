@@ -124,6 +124,19 @@ def test_no_activation_chosen_is_a_plain_warning(at):
     assert "Choose at least one activation" in _texts(at.warning)
 
 
+def test_the_nets_share_one_sessions_size_limit_and_a_too_big_one_keeps_the_old(at):
+    at.button(key="vg_step").click().run()
+    at.slider(key="vg_width").set_value(64).run()
+    at.slider(key="vg_depth").set_value(12).run()
+    assert not at.error and _iterations(at) == [0, 0, 0]   # 3 nets × 200 rows × 771 fits
+    at.slider(key="vg_n").set_value(1000).run()
+    assert not at.exception
+    assert "3 nets × 1,000 rows × 771" in at.error[0].value and "previous networks are kept" in at.error[0].value
+    assert at.session_state["vg_comparison"].config.n_samples == 200
+    at.button(key="vg_step").click().run()
+    assert _iterations(at) == [1, 1, 1]
+
+
 def _ratios(app) -> dict[str, float]:
     """Return each net's first/last ratio as the legend prints it."""
     return {t["legendgroup"]: float(t["name"].split("first/last = ")[1].split()[0])

@@ -219,3 +219,11 @@ def test_gradient_over_time_rows_are_the_gradients_at_each_past_weights():
         at_j = gradient_snapshot(trainer.net, trainer.params_at(j), trainer.split.X_train, trainer.split.y_train)
         np.testing.assert_allclose(rows[j], at_j.grad_W_rms, rtol=1e-10)
     np.testing.assert_allclose(rows[-1], trainer_snapshot(trainer).grad_W_rms, rtol=0)
+
+
+def test_the_compared_nets_share_one_cell_limit():
+    big = Config(dataset="circle", n_samples=216, test_ratio=0.0, hidden=(64,) * 12)
+    assert len(Comparison(big).trainers) == 3          # 3 × 216 × 771 = 499,608 ≤ 500,000
+    with pytest.raises(ValueError, match="3 nets × 217 rows × 771"):
+        Comparison(big.replace(n_samples=217))
+    assert len(Comparison(big.replace(n_samples=648), ("relu",)).trainers) == 1   # one net: 648 × 771
