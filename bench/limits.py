@@ -47,6 +47,10 @@ CASES = {
     "2-2-1 on 50 000 rows": (Config(hidden=(2,), n_samples=limits.ROWS.hi, test_ratio=0.2), None),
     f"63 features, 6×16, 10 classes ({_rows_for(63, (16,) * 6, 10):,} rows)":
         (Config(hidden=(16,) * 6), _csv_like(_rows_for(63, (16,) * 6, 10), 63, 10)),
+    f"{L}×{W}, batch norm + dropout 0.5": (Config(hidden=(W,) * L, n_samples=_rows_for(2, (W,) * L, 1),
+                                                 batch_norm=True, dropout=0.5), None),
+    "63 features, 6×16, batch norm + dropout 0.5": (Config(hidden=(16,) * 6, batch_norm=True, dropout=0.5),
+                                                      _csv_like(_rows_for(63, (16,) * 6, 1), 63, 2)),
     f"{L}×{W}, mini-batch 256": (Config(hidden=(W,) * L, n_samples=_rows_for(2, (W,) * L, 1), batch_mode="mini",
                                         batch_size=256, optimizer="adam", lr=0.001), None),
 }
