@@ -27,9 +27,10 @@ def click(page, key: str, times: int = 1) -> None:
         wait_for_app(page)
 
 
-def shot(page, name: str, height: int = 1500) -> None:
-    """Save a screenshot of the top `height` pixels of the page."""
-    page.set_viewport_size({"width": 1600, "height": height})
+def shot(page, name: str, width: int = 1600, height: int = 1500) -> None:
+    """Save a screenshot of the top width × height pixels of the page."""
+    if page.viewport_size != {"width": width, "height": height}:
+        page.set_viewport_size({"width": width, "height": height})
     page.wait_for_timeout(1200)
     page.screenshot(path=str(OUT / f"{name}.png"))
     print("wrote", OUT / f"{name}.png")
@@ -68,11 +69,13 @@ def main(only: set[str]) -> None:
                     click(page, key, times)
                 shot(page, name)
             if wanted("presenter_mode"):
+                # at a projector's 1280 × 720, where the stage is designed first
+                page.set_viewport_size({"width": 1280, "height": 720})
                 page.goto(url + "/?presenter=true&hide=all&lesson=5&layers=6&width=8&act=Sigmoid"
                           "&init=Standard+1%2F%E2%88%9An")
                 wait_for_app(page)
                 click(page, "fb_step10", 2)
-                shot(page, "presenter_mode", 1000)
+                shot(page, "presenter_mode", 1280, 720)
             browser.close()
     finally:
         stop_server(proc)
