@@ -1,14 +1,16 @@
 """Benchmark: one session at the largest allowed data and network — server memory above idle, and what holds it.
 
-Run: .venv/bin/python bench/session_memory.py [rows=20000] [columns=64]
+Run: .venv/bin/python bench/session_memory.py [rows] [columns=64]
 
 One `streamlit run app.py` server (as `make run` serves it). Idle = its VmRSS after a first session has loaded
-the main page and closed. A second session opens `/?layers=6&width=16` (the sidebar's largest network), uploads
-the largest CSV the upload allows (rows × columns, the last column a 0/1 label, 3.7 MB), trains on it, then
-steps (Step, Step ×10, Step one epoch), plays (▶ Play 40), visits every page and comes back. VmRSS is read
-from /proc after each action. The same work done in-process on a bare Trainer gives the bytes the engine keeps
-(data and split, history, the trace ring buffer, rewind snapshots, the 40 played traces), to say what holds
-the memory. Timings and memory are noisy while other jobs share the machine: re-run it on a quiet one.
+the main page and closed. A second session opens `/?layers=6&width=16&bn=true&drop=0.5` (a deep net with batch
+norm and dropout, whose traces hold the most arrays per neuron), uploads the largest CSV that network may train on
+(63 features and a 0/1 label; rows = limits.CELLS ÷ (inputs + neurons), unless given), trains on it, then
+steps (Step, Step ×10, Step one epoch), plays live for PLAY_SECONDS then pauses, visits every page and comes
+back. VmRSS is read from /proc after each action. The same work done in-process on a bare Trainer gives the
+bytes the engine keeps (data and split, history, the trace ring buffer, rewind snapshots; Play keeps nothing
+more), to say what holds the memory. Timings and memory are noisy while other jobs share the machine: re-run it
+on a quiet one.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from playwright.sync_api import sync_playwright
 
 from bench.class_load import server_memory_kib
-from engine import Config, Trainer
+from engine import Config, Trainer, limits
 from engine.csvdata import MAX_BYTES, load_csv
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_for_app
-from ui.controls import PLAY_STEPS, play_steps
+from ui.play import DEFAULT_SPEED
 
 TIMEOUT_MS = 600_000
-LARGEST = {"layers": 6, "width": 16}
+PLAY_SECONDS = 15
+LARGEST = {"layers": 6, "width": 16, "bn": "true", "drop": 0.5}
+QUERY = "&".join(f"{k}={v}" for k, v in LARGEST.items())
 PAGES = ("Worked example", "Loss landscape", "Vanishing gradients", "Lessons", "Forward & backward")
 ERRORS_JS = """() => document.querySelectorAll('[data-testid="stException"]').length
   + [...document.querySelectorAll('.stAlert')].filter(a => a.innerText.includes('Something went wrong')).length"""
@@ -82,7 +86,7 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
                 rows.append((name, server_memory_kib(pid)["VmRSS"], time.perf_counter() - t0))
                 assert page.evaluate(ERRORS_JS) == 0, name
 
-            act("open /?layers=6&width=16", lambda: (page.goto(base + url), wait_for_app(page, TIMEOUT_MS)))
+            act(f"open {url}", lambda: (page.goto(base + url), wait_for_app(page, TIMEOUT_MS)))
 
             def upload():
                 page.locator("[data-testid='stExpander'] summary", has_text="Your own data (CSV)").first.click()
@@ -94,9 +98,16 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
                 page.get_by_text("Training on").wait_for()
 
             act("upload the CSV and train on it", upload)
-            for key, name in (("fb_step", "Step"), ("fb_step10", "Step ×10"), ("fb_epoch", "Step one epoch"),
-                              ("fb_play", f"▶ Play {PLAY_STEPS}")):
+            for key, name in (("fb_step", "Step"), ("fb_step10", "Step ×10"), ("fb_epoch", "Step one epoch")):
                 act(name, lambda key=key: page.locator(f".st-key-{key} button").first.click())
+
+            def play():
+                page.locator(".st-key-fb_play button").first.click()
+                page.wait_for_timeout(PLAY_SECONDS * 1000)
+                page.locator(".st-key-fb_pause button").first.click()
+                page.locator(".st-key-fb_play button").wait_for()
+
+            act(f"▶ Play for {PLAY_SECONDS} s, ❚❚ Pause", play)
             for title in PAGES:
                 act(f"visit {title}", lambda title=title: page.get_by_role("link", name=title).first.click())
             act("Step again", lambda: page.locator(".st-key-fb_step button").first.click())
@@ -111,11 +122,13 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
 def engine_bytes(data: bytes) -> dict[str, int]:
     """Return what a bare Trainer keeps after the same work: data, split, history, traces, snapshots, played."""
     ds = load_csv(data)
-    trainer = Trainer(Config(hidden=(LARGEST["width"],) * LARGEST["layers"]), dataset=ds)
+    trainer = Trainer(Config(hidden=(LARGEST["width"],) * LARGEST["layers"], batch_norm=True,
+                             dropout=LARGEST["drop"]), dataset=ds)
     trainer.step()
     trainer.run(10)
     trainer.run_epoch()
-    played = play_steps(trainer, PLAY_STEPS)
+    for _ in range(10):   # ten frames of live Play
+        trainer.run(DEFAULT_SPEED)
 
     def trace_bytes(tr) -> int:
         arrays = [a for lt in tr.layers for a in lt.arrays()]  # every array of the layer (batch norm's, masks)
@@ -125,20 +138,21 @@ def engine_bytes(data: bytes) -> dict[str, int]:
     return {
         "dataset X, y": ds.X.nbytes + ds.y.nbytes,
         "train/test split": sum(a.nbytes for a in (split.X_train, split.y_train, split.X_test, split.y_test)),
-        "one full-batch trace": trace_bytes(played[-1]),
+        "one full-batch trace": trace_bytes(trainer.traces[-1]),
         f"trace ring buffer ({len(trainer.traces)} traces)": sum(trace_bytes(t) for t in trainer.traces),
-        f"the {len(played)} played traces (held for the animation)": sum(trace_bytes(t) for t in played),
         "history + snapshots (trainer.memory_bytes − ring)": trainer.memory_bytes() - sum(
             trace_bytes(t) for t in trainer.traces),
     }
 
 
 def main() -> None:
-    rows_n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    cols_n = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    cols_n = int(sys.argv[2]) if len(sys.argv) > 2 else limits.FEATURES.hi + 1
+    neurons = cols_n - 1 + LARGEST["width"] * LARGEST["layers"] + 1
+    rows_n = int(sys.argv[1]) if len(sys.argv) > 1 else limits.CELLS.hi // neurons
     data = largest_csv(rows_n, cols_n)
-    print(f"CSV: {rows_n:,} rows × {cols_n} columns, {len(data) / 1e6:.2f} MB; network 6 × 16 hidden")
-    rows = browser_session(f"/?layers={LARGEST['layers']}&width={LARGEST['width']}", data)
+    print(f"CSV: {rows_n:,} rows × {cols_n} columns, {len(data) / 1e6:.2f} MB; network {LARGEST['layers']} × "
+          f"{LARGEST['width']} hidden, batch norm, dropout {LARGEST['drop']}")
+    rows = browser_session(f"/?{QUERY}", data)
     idle = rows[0][1]
     print(f"\n{'action':46s} {'server RSS':>11s} {'above idle':>11s} {'took':>8s}")
     for name, kib, seconds in rows:

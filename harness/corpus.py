@@ -6,6 +6,8 @@ does not read that key, or Streamlit's own check drops it, so no notice is expec
 
 from __future__ import annotations
 
+import re
+
 NINES = "9" * 5000
 PAGES = {"fb": "pages/forward_backward.py", "we": "pages/worked_example.py", "ls": "pages/loss_landscape.py",
          "vg": "pages/vanishing_gradients.py", "lessons": "pages/lessons.py"}
@@ -75,6 +77,10 @@ INJECTED = [
     "<img src={host}/img.png>", "[link]({host}/link)", "**bold** :red[red] :material/home:",
     "{host}/autolink", "%{{x}} <br>x</br>",
 ]
+
+
+#: what an injected name may not leave in a message box: a link or image, HTML, math or an icon
+UNESCAPED_MARKUP = re.compile(r"(?<!\\)(\]\(|<|\$|:material|https?:(?!\u2060))")
 
 
 def injected(host: str) -> list[str]:

@@ -2,7 +2,6 @@
 only as text: escaped in every Markdown box, as entities in the data figure; and a loaded experiment says so."""
 
 import json
-import re
 
 import numpy as np
 
@@ -10,14 +9,13 @@ from engine import Config, Trainer
 from engine.data import Dataset
 from engine.experiment import to_json
 from harness.apptest import chart_specs
-from harness.corpus import injected
+from harness.corpus import UNESCAPED_MARKUP, injected
 from tests.app.conftest import new_app, trainer_of
 from tests.app.test_links import shown
 
 NAMES = injected("http://127.0.0.1:9")
 
 
-UNESCAPED_MARKUP = re.compile(r"(?<!\\)(\]\(|<|\$|:material|https?:(?!\u2060))")
 
 
 def _assert_text_only(at) -> None:
