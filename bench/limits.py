@@ -27,8 +27,8 @@ from harness.browser import server_memory_kib
 STEPS = 120
 
 
-def _rows_for(n_in: int, hidden: tuple[int, ...], n_out: int) -> int:
-    return limits.CELLS.hi // (n_in + sum(hidden) + n_out)
+def _rows_for(n_in: int, hidden: tuple[int, ...], n_out: int, batch_norm: bool = False) -> int:
+    return limits.max_rows(n_in, hidden, n_out, batch_norm)
 
 
 def _csv_like(rows: int, features: int, classes: int) -> Dataset:
@@ -47,10 +47,10 @@ CASES = {
     "2-2-1 on 50 000 rows": (Config(hidden=(2,), n_samples=limits.ROWS.hi, test_ratio=0.2), None),
     f"63 features, 6×16, 10 classes ({_rows_for(63, (16,) * 6, 10):,} rows)":
         (Config(hidden=(16,) * 6), _csv_like(_rows_for(63, (16,) * 6, 10), 63, 10)),
-    f"{L}×{W}, batch norm + dropout 0.5": (Config(hidden=(W,) * L, n_samples=_rows_for(2, (W,) * L, 1),
+    f"{L}×{W}, batch norm + dropout 0.5": (Config(hidden=(W,) * L, n_samples=_rows_for(2, (W,) * L, 1, True),
                                                  batch_norm=True, dropout=0.5), None),
     "63 features, 6×16, batch norm + dropout 0.5": (Config(hidden=(16,) * 6, batch_norm=True, dropout=0.5),
-                                                      _csv_like(_rows_for(63, (16,) * 6, 1), 63, 2)),
+                                                      _csv_like(_rows_for(63, (16,) * 6, 1, True), 63, 2)),
     f"{L}×{W}, mini-batch 256": (Config(hidden=(W,) * L, n_samples=_rows_for(2, (W,) * L, 1), batch_mode="mini",
                                         batch_size=256, optimizer="adam", lr=0.001), None),
 }

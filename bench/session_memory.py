@@ -2,10 +2,10 @@
 
 Run: .venv/bin/python bench/session_memory.py [rows] [columns=64]
 
-One `streamlit run app.py` server (as `make run` serves it). Idle = its VmRSS after a first session has loaded
-the main page and closed. A second session opens `/?layers=6&width=16&bn=true&drop=0.5` (a deep net with batch
+One `streamlit run app.py` server (as `make run` serves it). Idle = its VmRSS after a first session has visited
+every page and closed. A second session opens `/?layers=6&width=16&bn=true&drop=0.5` (a deep net with batch
 norm and dropout, whose traces hold the most arrays per neuron), uploads the largest CSV that network may train on
-(63 features and a 0/1 label; rows = limits.CELLS ÷ (inputs + neurons), unless given), trains on it, then
+(63 features and a 0/1 label; rows = limits.max_rows, unless given), trains on it, then
 steps (Step, Step ×10, Step one epoch), plays live for PLAY_SECONDS then pauses, visits every page and comes
 back. VmRSS is read from /proc after each action. The same work done in-process on a bare Trainer gives the
 bytes the engine keeps (data and split, history, the trace ring buffer, rewind snapshots; Play keeps nothing
@@ -60,8 +60,9 @@ def settle(page) -> None:
                            timeout=TIMEOUT_MS, polling=100)
 
 
-def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
-    """Run the session in Chromium; return (action, server VmRSS KiB after it, seconds it took) per action."""
+def browser_session(url: str, data: bytes) -> list[tuple[str, int, int, float]]:
+    """Run the session in Chromium; return (action, server VmRSS and VmHWM KiB after it, seconds it took) per
+    action."""
     proc, base = start_server()
     pid = proc.pid
     rows = []
@@ -72,9 +73,13 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
             page = warm.new_page()
             page.goto(base)
             wait_for_app(page, TIMEOUT_MS)
+            for title in PAGES:  # the process's one-time costs (page modules, first figures) are not the session's
+                page.get_by_role("link", name=title).first.click()
+                settle(page)
             warm.close()
             time.sleep(2)
-            rows.append(("idle (after one session came and went)", server_memory_kib(pid)["VmRSS"], 0.0))
+            idle = server_memory_kib(pid)
+            rows.append(("idle (after one session visited every page, closed)", idle["VmRSS"], idle["VmHWM"], 0.0))
             context = browser.new_context(viewport={"width": 1280, "height": 720})
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -83,7 +88,8 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
                 t0 = time.perf_counter()
                 action()
                 settle(page)
-                rows.append((name, server_memory_kib(pid)["VmRSS"], time.perf_counter() - t0))
+                memory = server_memory_kib(pid)
+                rows.append((name, memory["VmRSS"], memory["VmHWM"], time.perf_counter() - t0))
                 assert page.evaluate(ERRORS_JS) == 0, name
 
             act(f"open {url}", lambda: (page.goto(base + url), wait_for_app(page, TIMEOUT_MS)))
@@ -105,14 +111,14 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, float]]:
                 page.locator(".st-key-fb_play button").first.click()
                 page.wait_for_timeout(PLAY_SECONDS * 1000)
                 page.locator(".st-key-fb_pause button").first.click()
-                page.locator(".st-key-fb_play button").wait_for()
+                page.locator(".st-key-fb_play button").first.wait_for()
+                page.mouse.move(5, 700)   # away from ▶ Play, whose tooltip would cover the page links
 
             act(f"▶ Play for {PLAY_SECONDS} s, ❚❚ Pause", play)
             for title in PAGES:
                 act(f"visit {title}", lambda title=title: page.get_by_role("link", name=title).first.click())
             act("Step again", lambda: page.locator(".st-key-fb_step button").first.click())
             page.screenshot(path="test-artifacts/session_memory.png")
-            rows.append(("peak (VmHWM)", server_memory_kib(pid)["VmHWM"], 0.0))
             browser.close()
     finally:
         stop_server(proc)
@@ -147,16 +153,18 @@ def engine_bytes(data: bytes) -> dict[str, int]:
 
 def main() -> None:
     cols_n = int(sys.argv[2]) if len(sys.argv) > 2 else limits.FEATURES.hi + 1
-    neurons = cols_n - 1 + LARGEST["width"] * LARGEST["layers"] + 1
-    rows_n = int(sys.argv[1]) if len(sys.argv) > 1 else limits.CELLS.hi // neurons
+    hidden = (LARGEST["width"],) * LARGEST["layers"]
+    rows_n = int(sys.argv[1]) if len(sys.argv) > 1 else limits.max_rows(cols_n - 1, hidden, 1, batch_norm=True)
     data = largest_csv(rows_n, cols_n)
     print(f"CSV: {rows_n:,} rows × {cols_n} columns, {len(data) / 1e6:.2f} MB; network {LARGEST['layers']} × "
           f"{LARGEST['width']} hidden, batch norm, dropout {LARGEST['drop']}")
     rows = browser_session(f"/?{QUERY}", data)
     idle = rows[0][1]
-    print(f"\n{'action':46s} {'server RSS':>11s} {'above idle':>11s} {'took':>8s}")
-    for name, kib, seconds in rows:
-        print(f"{name:46s} {kib / 1024:8.0f} MiB {(kib - idle) / 1024:8.0f} MiB {seconds:7.1f}s")
+    print(f"\n{'action':52s} {'server RSS':>11s} {'above idle':>11s} {'peak above':>11s} {'took':>8s}")
+    for name, kib, hwm, seconds in rows:
+        print(f"{name:52s} {kib / 1024:7.0f} MiB {(kib - idle) / 1024:7.0f} MiB {(hwm - idle) / 1024:7.0f} MiB "
+              f"{seconds:7.1f}s")
+    print("(peak above: the process's VmHWM so far minus idle RSS: the most this session has needed at once)")
     print("\nwhat the engine holds for that session (in-process, same work):")
     for name, n in engine_bytes(data).items():
         print(f"  {name:58s} {n / 2**20:8.1f} MiB")

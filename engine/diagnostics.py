@@ -172,9 +172,11 @@ def _check_shared_cells(config: Config, nets: int) -> None:
 
     The nets run in one session, so they share the one session's budget (memory grows with rows × neurons).
     """
-    neurons = 2 + sum(config.hidden) + 1   # the page's datasets have two features and one output
-    problem = limits.CELLS.problem(nets * config.n_samples * neurons,
-                                   f"= {nets} nets × {config.n_samples:,} rows × {neurons}, as they share one session")
+    # the page's datasets have two features and one output
+    width = limits.cells_width(2, tuple(config.hidden), 1, config.batch_norm)
+    note = ", batch-norm neurons counted twice" if config.batch_norm else ""
+    problem = limits.CELLS.problem(nets * config.n_samples * width, f"= {nets} nets × {config.n_samples:,} rows × "
+                                                                    f"{width}{note}, as they share one session")
     if problem:
         raise ValueError(problem)
 

@@ -161,7 +161,7 @@ def _dataset(value, cfg: Config) -> Dataset:
     (rows, n_in), (rows_y, n_out) = dims
     if rows != rows_y:
         raise ExperimentError("dataset X and y must have the same number of rows")
-    problems = limits.network_problems(n_in, cfg.hidden, n_out, rows)
+    problems = limits.network_problems(n_in, cfg.hidden, n_out, rows, cfg.batch_norm)
     if problems:
         raise ExperimentError(problems[0])
     X, y = _unpack(doc["X"], "dataset X", (rows, n_in)), _unpack(doc["y"], "dataset y", (rows, n_out))
@@ -295,7 +295,7 @@ def _history(value, n_layers: int, iterations: int) -> History:
 def _builtin_network(config: Config) -> tuple[int, int]:
     """Return (inputs, outputs) of config's built-in dataset, after checking its network against the limits."""
     n_in, n_out = dataset_shape(config.dataset)
-    problems = limits.network_problems(n_in, config.hidden, n_out, config.n_samples)
+    problems = limits.network_problems(n_in, config.hidden, n_out, config.n_samples, config.batch_norm)
     if problems:
         raise ExperimentError(problems[0])
     return n_in, n_out
@@ -326,7 +326,7 @@ def _v1_dataset(value, cfg: Config) -> Dataset:
     X, y = doc["X"], doc["y"]
     if not (isinstance(X, list) and isinstance(y, list) and X and isinstance(X[0], list) and isinstance(y[0], list)):
         raise ExperimentError("dataset X and y must be tables (lists of rows)")
-    problems = limits.network_problems(len(X[0]), cfg.hidden, len(y[0]), len(X))
+    problems = limits.network_problems(len(X[0]), cfg.hidden, len(y[0]), len(X), cfg.batch_norm)
     if problems:
         raise ExperimentError(problems[0])
     packed = {"X": _pack(_v1_array(X, "dataset X", (len(X), len(X[0])))),

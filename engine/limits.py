@@ -46,15 +46,28 @@ SURFACE_ROWS = 2_000
 PATH_MEMORY_BUDGET = 4 * 2**20          #: bytes of the descent path the Loss landscape page keeps per session
 
 
-def network_problems(n_in: int, hidden: tuple[int, ...], n_out: int, rows: int) -> list[str]:
+def cells_width(n_in: int, hidden: tuple[int, ...], n_out: int, batch_norm: bool = False) -> int:
+    """Return the columns one data row costs in CELLS: inputs + neurons, hidden neurons counted twice with batch
+    norm (a step keeps z, x̂, y, a, δ_y and δ_z of each, against z, a and δ without it)."""
+    return n_in + (2 if batch_norm else 1) * sum(hidden) + n_out
+
+
+def max_rows(n_in: int, hidden: tuple[int, ...], n_out: int, batch_norm: bool = False) -> int:
+    """Return the most data rows CELLS allows a network of widths (n_in, *hidden, n_out)."""
+    return CELLS.hi // cells_width(n_in, hidden, n_out, batch_norm)
+
+
+def network_problems(n_in: int, hidden: tuple[int, ...], n_out: int, rows: int,
+                     batch_norm: bool = False) -> list[str]:
     """Return one message per limit a network of widths (n_in, *hidden, n_out) on `rows` rows breaks."""
     problems = [HIDDEN_LAYERS.problem(len(hidden)), FEATURES.problem(n_in), OUTPUTS.problem(n_out),
                 ROWS.problem(rows)]
     problems += [WIDTH.problem(h, f"in hidden layer {l}") for l, h in enumerate(hidden, start=1)]
     problems = [p for p in problems if p]
     if not problems:
-        width = n_in + sum(hidden) + n_out
-        cells = CELLS.problem(rows * width, f"= {rows:,} rows × {width}")
+        width = cells_width(n_in, hidden, n_out, batch_norm)
+        note = ", batch-norm neurons counted twice" if batch_norm else ""
+        cells = CELLS.problem(rows * width, f"= {rows:,} rows × {width}{note}")
         problems += [cells] if cells else []
     return problems
 

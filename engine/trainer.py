@@ -274,7 +274,8 @@ class Trainer:
         return self.traces[-1] if self.traces else None
 
     def _check_size(self) -> None:
-        problems = limits.network_problems(self.sizes[0], tuple(self.config.hidden), self.sizes[-1], self.dataset.n)
+        problems = limits.network_problems(self.sizes[0], tuple(self.config.hidden), self.sizes[-1], self.dataset.n,
+                                           self.config.batch_norm)
         if problems:
             raise ValueError(problems[0])
 
