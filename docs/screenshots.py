@@ -75,6 +75,13 @@ def main(only: set[str]) -> None:
                           "&init=Standard+1%2F%E2%88%9An")
                 wait_for_app(page)
                 click(page, "fb_step10", 2)
+                # the clicker walks the phases: forward h1 … h6, out, loss, backward out … h2 (13 presses)
+                page.mouse.move(5, 700)
+                for _ in range(13):
+                    page.keyboard.press("PageDown")
+                    page.wait_for_timeout(300)
+                    wait_for_app(page)
+                page.get_by_text("backward h2").first.wait_for()
                 shot(page, "presenter_mode", 1280, 720)
             browser.close()
     finally:
