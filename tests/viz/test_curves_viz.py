@@ -30,3 +30,13 @@ def test_long_history_draws_at_most_the_cap_and_keeps_its_last_point():
         assert trace.x[-1] == trainer.iteration
     train = next(t for t in fig.data if t.name == "train loss")
     assert min(train.y) == np.nanmin(trainer.history.column("train_loss"))
+
+
+def test_a_short_chart_keeps_its_loss_ticks_apart():
+    trainer = Trainer(Config())
+    trainer.run(20)
+    presenter = Style(font=22)
+    short = loss_figure(trainer.history, presenter, height=190, compact=True).to_dict()["layout"]["yaxis"]
+    tall = loss_figure(trainer.history, Style(), height=380).to_dict()["layout"]["yaxis"]
+    assert short["nticks"] == 3                 # (190 − 28 − 40 − 33) px / (2.5 × 22) px = 1.6, at least 3
+    assert tall["nticks"] == (380 - 70 - 24) // 40 == 7
