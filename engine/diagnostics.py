@@ -167,20 +167,6 @@ def grad_rms_over_time(trainer: Trainer, now: GradientSnapshot | None = None) ->
     return np.arange(rows.shape[0]), rows
 
 
-def _check_shared_cells(config: Config, nets: int) -> None:
-    """Raise ValueError when `nets` copies of config's network together break limits.CELLS.
-
-    The nets run in one session, so they share the one session's budget (memory grows with rows × neurons).
-    """
-    # the page's datasets have two features and one output
-    width = limits.cells_width(2, tuple(config.hidden), 1, config.batch_norm)
-    note = ", batch-norm neurons counted twice" if config.batch_norm else ""
-    problem = limits.CELLS.problem(nets * config.n_samples * width, f"= {nets} nets × {config.n_samples:,} rows × "
-                                                                    f"{width}{note}, as they share one session")
-    if problem:
-        raise ValueError(problem)
-
-
 class Comparison:
     """One Trainer per hidden activation: same data, batch order and initial weights; stepped together."""
 
@@ -188,9 +174,13 @@ class Comparison:
         if not activations:
             raise ValueError("choose at least one activation to compare")
         config.validate()
-        _check_shared_cells(config, len(activations))
         self.config = config
         dataset = make_dataset(config.dataset, config.n_samples, config.noise, config.data_seed)
+        # the nets run in one session, so they share one session's size budget
+        problems = limits.network_problems(dataset.X.shape[1], tuple(config.hidden), dataset.y.shape[1], dataset.n,
+                                           config.batch_norm, copies=len(activations))
+        if problems:
+            raise ValueError(problems[0])
         probe = Trainer(config.replace(activation=activations[0]), dataset=dataset)
         # one draw of the weights shared by all nets, so the activation is the only difference
         start = initial_params(config.seed, config.init, probe.sizes, config.init_scale)

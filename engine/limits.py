@@ -58,16 +58,19 @@ def max_rows(n_in: int, hidden: tuple[int, ...], n_out: int, batch_norm: bool = 
 
 
 def network_problems(n_in: int, hidden: tuple[int, ...], n_out: int, rows: int,
-                     batch_norm: bool = False) -> list[str]:
-    """Return one message per limit a network of widths (n_in, *hidden, n_out) on `rows` rows breaks."""
+                     batch_norm: bool = False, copies: int = 1) -> list[str]:
+    """Return one message per limit a network of widths (n_in, *hidden, n_out) on `rows` rows breaks; `copies`
+    of it trained in one session (the compared nets) share one CELLS budget."""
     problems = [HIDDEN_LAYERS.problem(len(hidden)), FEATURES.problem(n_in), OUTPUTS.problem(n_out),
                 ROWS.problem(rows)]
     problems += [WIDTH.problem(h, f"in hidden layer {l}") for l, h in enumerate(hidden, start=1)]
     problems = [p for p in problems if p]
     if not problems:
         width = cells_width(n_in, hidden, n_out, batch_norm)
-        note = ", batch-norm neurons counted twice" if batch_norm else ""
-        cells = CELLS.problem(rows * width, f"= {rows:,} rows × {width}{note}")
+        nets = f"{copies} nets × " if copies > 1 else ""
+        note = (", batch-norm neurons counted twice" if batch_norm else "") + \
+            (", as they share one session" if copies > 1 else "")
+        cells = CELLS.problem(copies * rows * width, f"= {nets}{rows:,} rows × {width}{note}")
         problems += [cells] if cells else []
     return problems
 
