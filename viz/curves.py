@@ -78,15 +78,15 @@ def loss_figure(history: History, style: Style, log_y: bool = False, height: int
     extra = {"width": width} if width else {}
     if compact:
         extra["margin"] = {"l": 50, "r": 10, "t": 28, "b": 40}
-    margin = extra.get("margin", {"t": 20, "b": 50})
-    plot_height = height - margin["t"] - margin["b"] - 1.5 * style.font   # less the legend's line above the plot
-    # tick labels at least 2.5 lines apart: a short presenter-mode chart keeps two or three readable ones
-    nticks = max(3, int(plot_height / (2.5 * style.font)))
     layout = base_layout(style, height=height, xaxis={"title": {"text": "iteration"}},
-                         yaxis={"title": {"text": "loss"}, "type": "log" if log_y else "linear", "nticks": nticks},
+                         yaxis={"title": {"text": "loss"}, "type": "log" if log_y else "linear"},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
                                  **({"font": {"size": style.font - 3}} if compact else {})},
                          **({"shapes": shapes} if shapes else {}), **extra)
+    margin = layout["margin"]
+    plot_height = height - margin["t"] - margin["b"] - 1.5 * style.font   # less the legend's line above the plot
+    # tick labels at least 2.5 lines apart: a short presenter-mode chart keeps two or three readable ones
+    layout["yaxis"]["nticks"] = max(3, int(plot_height / (2.5 * style.font)))
     return vo.Figure(traces, layout=layout)
 
 
