@@ -126,7 +126,7 @@ def browser_session(url: str, data: bytes) -> list[tuple[str, int, int, float]]:
 
 
 def engine_bytes(data: bytes) -> dict[str, int]:
-    """Return what a bare Trainer keeps after the same work: data, split, history, traces, snapshots, played."""
+    """Return what a bare Trainer keeps after the same work: data, split, history, traces, snapshots."""
     ds = load_csv(data)
     trainer = Trainer(Config(hidden=(LARGEST["width"],) * LARGEST["layers"], batch_norm=True,
                              dropout=LARGEST["drop"]), dataset=ds)

@@ -1,17 +1,16 @@
-"""Benchmark: the hostile-input corpora of tests/corpus.py through the real app (AppTest), counted.
+"""Benchmark: the hostile-input corpora of harness/ through the real app (AppTest), counted.
 
 Run: .venv/bin/python bench/untrusted_corpus.py [budget_seconds=10] [budget_mib=100]
 
 For each tampered link (a fresh session opens the page with it, then steps), each CSV (uploaded into a session
-that has run 10 iterations; a good one is trained on and stepped), each experiment file of the engine's test corpus
-(loaded into a stepped session; a valid one must say "Restored exactly" and step on) and each injected name (a
-CSV's header and file name, and a shared experiment's dataset name: every message box must hold it as text) it
-records: a clear message (the link notice
-naming the setting / the CSV's expected words in "This file can't be used…"), Streamlit's error box or the app's
-"Something went wrong", state lost (a bad CSV changed the trainer or its iteration; a page did not step), the
-seconds the case took, and the peak memory Python and NumPy allocated during it (tracemalloc). Prints the counts
-the issue asks for: tried / clear message / error box / state lost / over budget. Timings are noisy while other
-jobs share the CPU (and tracemalloc slows every case).
+that has run 10 iterations; a good one is trained on and stepped), each experiment file of
+harness/experiment_corpus.py (loaded into a stepped session; a valid one must say "Restored exactly" and step on)
+and each injected name (a CSV's header and file name, and a shared experiment's dataset name: every message box
+must hold it as text) it records: a clear message (the link notice naming the setting / the CSV's or file's
+expected words), Streamlit's error box or the app's "Something went wrong", state lost (a refused file changed the
+trainer or its iteration; a page did not step), the seconds the case took, and the peak memory Python and NumPy
+allocated during it (tracemalloc). Prints the counts the issue asks for: tried / clear message / error box / state
+lost / over budget. Timings are noisy while other jobs share the CPU (and tracemalloc slows every case).
 """
 
 from __future__ import annotations
@@ -29,8 +28,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from engine import Config, Dataset, Trainer
 from engine.experiment import to_json
-from harness.apptest import new_app, open_page, shown, step_once, trainer_of, url_problems_left
-from harness.corpus import BAD_CSVS, GOOD_CSVS, LINKS, UNESCAPED_MARKUP, injected
+from harness.apptest import (
+    boxes_with_markup,
+    load_experiment,
+    new_app,
+    open_page,
+    shown,
+    step_once,
+    trainer_of,
+    url_problems_left,
+)
+from harness.corpus import BAD_CSVS, GOOD_CSVS, LINKS, injected
 from harness.experiment_corpus import BAD as BAD_EXPERIMENTS
 from harness.experiment_corpus import VALID as VALID_EXPERIMENTS
 from harness.experiment_corpus import bad_text
@@ -81,10 +89,8 @@ def experiment_case(text: str, words: str | None) -> dict:
     restore and step, a bad one be refused with `words` (a regex) and leave the trainer untouched."""
     at = new_app().run()
     at.button(key="fb_step10").click().run()
-    at.session_state["fb_saving"] = True
-    at.run()
     before = trainer_of(at)
-    at.file_uploader(key="fb_exp_load").set_value(("shared.json", text.encode(), "application/json")).run()
+    load_experiment(at, text, "shared.json")
     errors = " ".join(shown(e.value) for e in at.error)
     if words is not None:
         clear = bool(re.search(words, errors)) and "experiment is unchanged" in errors
@@ -97,10 +103,6 @@ def experiment_case(text: str, words: str | None) -> dict:
     return {"clear": clear, "box": _error_box(at), "lost": lost}
 
 
-def _markup_left(at) -> bool:
-    return any(UNESCAPED_MARKUP.search(box.value) for box in (*at.success, *at.error, *at.warning, *at.info))
-
-
 def injected_case(name: str) -> dict:
     """Upload a CSV whose file and columns carry `name`, then load an experiment whose dataset is called `name`;
     clear when every message box holds it only as text (no link, image, HTML, math or icon left)."""
@@ -109,18 +111,19 @@ def injected_case(name: str) -> dict:
     at.file_uploader(key="csv_file").set_value((f"{name}.csv", csv, "text/csv")).run()
     if at.button(key="csv_use"):
         at.button(key="csv_use").click().run()
-    clear = trainer_of(at).custom_data and not _markup_left(at)
+    clear = trainer_of(at).custom_data and not boxes_with_markup(at)
     X = np.random.default_rng(0).normal(size=(40, 2))
     ds = Dataset(name, X, (X[:, 0] > 0).astype(float).reshape(-1, 1), "binary", (name, "x2"), (name,), ("0", "1"))
     trainer = Trainer(Config(hidden=(3,)), dataset=ds)
     trainer.run(5)
-    at.session_state["fb_saving"] = True
-    at.run()
-    at.file_uploader(key="fb_exp_load").set_value(("e.json", to_json(trainer, custom_data=True).encode(),
-                                                   "application/json")).run()
-    clear = clear and trainer_of(at).iteration == 5 and not _markup_left(at)
+    load_experiment(at, to_json(trainer, custom_data=True))
+    clear = clear and trainer_of(at).iteration == 5 and not boxes_with_markup(at)
     at.button(key="fb_step").click().run()
     return {"clear": clear, "box": _error_box(at), "lost": trainer_of(at).iteration != 6}
+
+
+def _saved(trainer: Trainer) -> str:
+    return to_json(trainer, custom_data=trainer.custom_data)
 
 
 def timed(run, budget_s: float, budget_mib: float) -> dict:
@@ -166,8 +169,8 @@ def main() -> None:
     report("CSV files", csvs)
     experiments = [(name, timed(lambda n=name, w=words: experiment_case(bad_text(n), w), *budget))
                    for name, (_, words) in BAD_EXPERIMENTS.items()]
-    experiments += [(name, timed(lambda m=make: experiment_case(to_json(m(), custom_data=m().custom_data), None),
-                                 *budget)) for name, make in VALID_EXPERIMENTS.items()]
+    experiments += [(name, timed(lambda m=make: experiment_case(_saved(m()), None), *budget))
+                    for name, make in VALID_EXPERIMENTS.items()]
     report("experiments", experiments)
     names = [(name[:40], timed(lambda n=name: injected_case(n), *budget)) for name in injected("http://127.0.0.1:9")]
     report("names", names)

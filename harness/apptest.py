@@ -1,5 +1,6 @@
 """AppTest helpers shared by the page tests and the corpus bench: open the app (or a page) with a query,
-the session's trainer, a Step on any page, what a reader sees of escaped Markdown, URL problems left."""
+the session's trainer, a Step on any page, loading an experiment file, what a reader sees of escaped Markdown,
+message boxes with markup left, URL problems left."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from harness.corpus import PAGES
+from harness.corpus import PAGES, UNESCAPED_MARKUP
 from ui.keys import TRAINER_KEY
 from ui.sidebar import URL_FIELDS
 from ui.urlcheck import VANISHING_URL, check_values
@@ -47,6 +48,20 @@ def chart_specs(at: AppTest) -> dict[str, dict]:
 def shown(markdown: str) -> str:
     """Return what a reader sees of escaped Markdown (backslash escapes and word joiners removed)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
+
+
+def load_experiment(at: AppTest, text: str | bytes, name: str = "experiment.json") -> AppTest:
+    """Open the main page's "Save or load" expander and load `text` as an experiment file; return `at` run."""
+    at.session_state["fb_saving"] = True
+    at.run()
+    data = text.encode() if isinstance(text, str) else text
+    return at.file_uploader(key="fb_exp_load").set_value((name, data, "application/json")).run()
+
+
+def boxes_with_markup(at: AppTest) -> list[str]:
+    """Return the message boxes that still hold an unescaped link, image, HTML, math or icon."""
+    return [box.value for box in (*at.success, *at.error, *at.warning, *at.info)
+            if UNESCAPED_MARKUP.search(box.value)]
 
 
 def open_page(page: str, query: dict):

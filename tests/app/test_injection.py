@@ -8,8 +8,8 @@ import numpy as np
 from engine import Config, Trainer
 from engine.data import Dataset
 from engine.experiment import to_json
-from harness.apptest import chart_specs
-from harness.corpus import UNESCAPED_MARKUP, injected
+from harness.apptest import boxes_with_markup, chart_specs, load_experiment
+from harness.corpus import injected
 from tests.app.conftest import new_app, trainer_of
 from tests.app.test_links import shown
 
@@ -20,17 +20,11 @@ NAMES = injected("http://127.0.0.1:9")
 
 def _assert_text_only(at) -> None:
     """Check every message box holds no unescaped link, image, HTML, math or icon."""
-    for box in (*at.success, *at.error, *at.warning, *at.info):
-        assert not UNESCAPED_MARKUP.search(box.value), box.value
+    assert boxes_with_markup(at) == []
 
 
 def _chart_specs(at) -> list[str]:
     return [json.dumps(spec) for spec in chart_specs(at).values()]
-
-
-def _open_saving(at):
-    at.session_state["fb_saving"] = True
-    return at.run()
 
 
 def test_injected_csv_names_are_text_in_the_sidebar_and_the_data_view():
@@ -61,8 +55,7 @@ def test_a_shared_experiment_with_injected_names_loads_as_text_and_says_restored
     trainer = Trainer(Config(hidden=(3,)), dataset=ds)
     trainer.run(5)
     saved = to_json(trainer, custom_data=True)
-    at = _open_saving(new_app().run())
-    at.file_uploader(key="fb_exp_load").set_value(("exp.json", saved.encode(), "application/json")).run()
+    at = load_experiment(new_app().run(), saved, "exp.json")
     assert not at.exception and trainer_of(at).iteration == 5
     said = [shown(s.value) for s in at.success]
     assert any(s.startswith("Restored exactly: iteration 5") for s in said), said
@@ -74,9 +67,9 @@ def test_a_shared_experiment_with_injected_names_loads_as_text_and_says_restored
 
 def test_a_rejected_experiment_quotes_its_keys_as_text():
     bad = {"format": "backprop-visualizer/1", "config": {NAMES[0]: 1, NAMES[2]: 2}, "iteration": 0}
-    at = _open_saving(new_app().run())
+    at = new_app().run()
     before = trainer_of(at)
-    at.file_uploader(key="fb_exp_load").set_value(("bad.json", json.dumps(bad).encode(), "application/json")).run()
+    load_experiment(at, json.dumps(bad), "bad.json")
     errors = [e.value for e in at.error]
     assert errors and "unknown setting" in shown(errors[0]) and "pixel.png" in shown(errors[0])
     assert "](" not in errors[0] and "\\$\\\\rule" in errors[0]
