@@ -70,7 +70,9 @@ def network_problems(n_in: int, hidden: tuple[int, ...], n_out: int, rows: int,
         nets = f"{copies} nets × " if copies > 1 else ""
         note = (", batch-norm neurons counted twice" if batch_norm else "") + \
             (", as they share one session" if copies > 1 else "")
-        cells = CELLS.problem(copies * rows * width, f"= {nets}{rows:,} rows × {width}{note}")
+        fit = CELLS.hi // (copies * width)   # said, so the reader knows how far to lower the rows
+        cells = CELLS.problem(copies * rows * width, f"= {nets}{rows:,} rows × {width}{note}; at most {fit:,} rows "
+                                                     "fit this network")
         problems += [cells] if cells else []
     return problems
 

@@ -131,7 +131,8 @@ def test_the_nets_share_one_sessions_size_limit_and_a_too_big_one_keeps_the_old(
     assert not at.error and _iterations(at) == [0, 0, 0]   # 3 nets × 200 rows × 771 fits
     at.slider(key="vg_n").set_value(1000).run()
     assert not at.exception
-    assert "3 nets × 1,000 rows × 771" in at.error[0].value and "previous networks are kept" in at.error[0].value
+    assert "3 nets × 1,000 rows × 771, as they share one session; at most 216 rows fit" in at.error[0].value
+    assert "previous networks are kept" in at.error[0].value
     assert at.session_state["vg_comparison"].config.n_samples == 200
     at.button(key="vg_step").click().run()
     assert _iterations(at) == [1, 1, 1]

@@ -19,7 +19,7 @@ def test_the_cell_limit_is_exact_and_names_itself():
     assert limits.network_problems(63, hidden, 1, rows) == []
     (problem,) = limits.network_problems(63, hidden, 1, rows + 1)
     assert problem == ("rows × (inputs + neurons), the data times the network's size is limited to 1–500,000 "
-                       "(got 500,160 = 3,126 rows × 160)")
+                       "(got 500,160 = 3,126 rows × 160; at most 3,125 rows fit this network)")
 
 
 def test_batch_norm_neurons_count_twice():
