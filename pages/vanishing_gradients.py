@@ -14,6 +14,7 @@ from ui.settings import Setting, claim_url_keys
 from ui.urlcheck import check_vanishing_url
 from ui.viewport import column_space
 from viz import vanishing as vv
+from viz.text import MESSAGE_LIMIT, markdown_text
 
 K = "vg"
 CAPTIONS = {
@@ -120,11 +121,10 @@ previous = st.session_state.get(KEY)
 try:
     comparison, rebuilt = comparison_for(previous, config, activations)
 except ValueError as err:
-    if previous is None:
-        st.error(f"These settings don't work together: {err}.")
-        st.stop()
-    st.error(f"These settings don't work together: {err}. The previous networks are kept.")
-    comparison, rebuilt = previous, []
+    # a link with a combination that does not fit still opens a working page: the default nets, and why
+    kept = "Showing the default networks instead." if previous is None else "The previous networks are kept."
+    st.error(f"These settings don't work together: {markdown_text(err, MESSAGE_LIMIT)}. {kept}")
+    comparison, rebuilt = (Comparison(vs.to_config({}), activations) if previous is None else previous), []
 st.session_state[KEY] = comparison
 if rebuilt:
     st.info("Networks rebuilt (new weights, iteration 0) because these changed: " + ", ".join(rebuilt))

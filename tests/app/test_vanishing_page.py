@@ -9,7 +9,7 @@ import pytest
 
 from engine import Config
 from engine.diagnostics import Comparison
-from harness.apptest import chart_specs, open_page
+from harness.apptest import chart_specs, open_page, shown
 from tests.app.conftest import page_app
 
 PAGE = "pages/vanishing_gradients.py"
@@ -131,11 +131,23 @@ def test_the_nets_share_one_sessions_size_limit_and_a_too_big_one_keeps_the_old(
     assert not at.error and _iterations(at) == [0, 0, 0]   # 3 nets × 200 rows × 771 fits
     at.slider(key="vg_n").set_value(1000).run()
     assert not at.exception
-    assert "3 nets × 1,000 rows × 771, as they share one session; at most 216 rows fit" in at.error[0].value
-    assert "previous networks are kept" in at.error[0].value
+    said = shown(at.error[0].value)
+    assert "3 nets × 1,000 rows × 771, as they share one session; at most 216 rows fit" in said
+    assert "previous networks are kept" in said
     assert at.session_state["vg_comparison"].config.n_samples == 200
     at.button(key="vg_step").click().run()
     assert _iterations(at) == [1, 1, 1]
+
+
+def test_a_link_too_big_for_the_three_nets_opens_the_default_nets_and_says_why():
+    app = open_page("vg", {"vg_depth": "12", "vg_width": "64", "vg_bn": "true"})
+    assert not app.exception
+    said = shown(app.error[0].value)
+    assert "3 nets × 200 rows × 1539, batch-norm neurons counted twice" in said and "at most 108 rows fit" in said
+    assert said.endswith("Showing the default networks instead.")
+    assert app.session_state["vg_comparison"].config.hidden == (32,) * 6
+    app.button(key="vg_step").click().run()
+    assert _iterations(app) == [1, 1, 1]
 
 
 def _ratios(app) -> dict[str, float]:
