@@ -1,9 +1,9 @@
 """A class behind the balancer: `make serve-class WORKERS=2` on a free loopback port, six students in Chromium.
 
 The stickiness cookie spreads them over both workers; each steps its own experiment; one worker is killed: the
-students on the other are untouched, the moved ones land on the live worker with the restart notice, their
-settings back from the link and their network at its initial weights; the supervisor starts the dead worker
-again; SIGTERM to make's process group stops everything. Traffic goes to 127.0.0.1 only.
+students on the other are untouched, the moved ones land on a live worker (the other one, or the dead one's
+restart if it is up before their browser reconnects) with the restart notice, their settings back from the link
+and their network at its initial weights; the supervisor starts the dead worker again; SIGTERM to make's process group stops everything. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -97,7 +97,9 @@ def test_a_class_on_two_workers_survives_one_dying(browser, tmp_path):
             pages[i].locator(TOAST).filter(has_text=MESSAGE).wait_for(timeout=TIMEOUT_MS)
             wait_done(pages[i], 0)  # back at the initial weights …
             assert pages[i].locator(WEIGHT_SEED).input_value() == str(SEEDS[i])  # … with the link's settings
-            assert worker_of(pages[i]) != dead
+            # on the live worker, or on the dead one's restart if the supervisor had it up before this browser
+            # reconnected (a slow machine): either way a live process, never the killed one
+            assert worker_of(pages[i]) != dead or server.workers().get(dead) not in (None, workers[dead])
         screenshot(pages[moved[0]], "class_moved_notice")
         for i in stayed:
             assert pages[i].locator(TOAST).count() == 0
