@@ -3,7 +3,8 @@
 The stickiness cookie spreads them over both workers; each steps its own experiment; one worker is killed: the
 students on the other are untouched, the moved ones land on a live worker (the other one, or the dead one's
 restart if it is up before their browser reconnects) with the restart notice, their settings back from the link
-and their network at its initial weights; the supervisor starts the dead worker again; SIGTERM to make's process group stops everything. Traffic goes to 127.0.0.1 only.
+and their network at its initial weights; the supervisor starts the dead worker again; SIGTERM to make's process
+group stops everything. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
