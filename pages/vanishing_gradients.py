@@ -11,6 +11,7 @@ from ui.live_chart import live_chart
 from ui.play import frame, live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
 from ui.settings import Setting, claim_url_keys
+from ui.sidebar import apply_pending_settings, move_settings_back, show_refusal
 from ui.urlcheck import check_vanishing_url
 from ui.viewport import column_space
 from viz import vanishing as vv
@@ -37,21 +38,26 @@ def _off(v: float) -> str:
 def _widget(s: Setting):
     """Draw one of this page's settings (ui/vanishing_settings.py) bound to the URL; return its value."""
     q = {"key": s.key, "bind": "query-params"}
+    if s.key in st.session_state:  # moved there (a refused change): a default as well would be a conflict
+        default = {}
+    elif s.kind == "select":
+        default = {"index": list(s.options).index(s.default)}
+    else:
+        default = {"value": s.default}
     if s.kind == "check":
-        return st.toggle(s.label, value=s.default, help=s.help, **q)
+        return st.toggle(s.label, help=s.help, **q, **default)
     if s.kind == "select":
-        opts = list(s.options)
-        return st.selectbox(s.label, opts, index=opts.index(s.default), format_func=s.options.get, **q)
+        return st.selectbox(s.label, list(s.options), format_func=s.options.get, **q, **default)
     if s.kind == "steps":
-        return st.select_slider(s.label, s.options, value=s.default, format_func=_off if s.key == "vg_clip" else str,
-                                **q)
+        return st.select_slider(s.label, s.options, format_func=_off if s.key == "vg_clip" else str, **q, **default)
     if s.hi - s.lo > 100 and s.step == 1:
-        return st.number_input(s.label, int(s.lo), int(s.hi), s.default, **q)
-    return st.slider(s.label, int(s.lo), int(s.hi), s.default, step=int(s.step), **q)
+        return st.number_input(s.label, int(s.lo), int(s.hi), **q, **default)
+    return st.slider(s.label, int(s.lo), int(s.hi), step=int(s.step), **q, **default)
 
 
 def setup() -> tuple[Config, list[str]]:
     """Draw this page's own settings in the sidebar; return (config, activations)."""
+    apply_pending_settings()
     with st.sidebar:
         st.markdown("**This page's networks** — one per activation; changes rebuild them")
         acts = st.multiselect(vs.ACTIVATIONS.label, list(vs.ACTIVATIONS.options), default=list(vs.DEFAULT_ACTIVATIONS),
@@ -121,10 +127,15 @@ previous = st.session_state.get(KEY)
 try:
     comparison, rebuilt = comparison_for(previous, config, activations)
 except ValueError as err:
-    # a link with a combination that does not fit still opens a working page: the default nets, and why
+    # a link or a change that does not fit still leaves a working page: the default (or previous) nets, with the
+    # sidebar moved back to their settings, and why
+    if previous is None:
+        st.session_state[KEY] = Comparison(vs.to_config({}), activations)
     kept = "Showing the default networks instead." if previous is None else "The previous networks are kept."
-    st.error(f"These settings don't work together: {markdown_text(err, MESSAGE_LIMIT)}. {kept}")
-    comparison, rebuilt = (Comparison(vs.to_config({}), activations) if previous is None else previous), []
+    move_settings_back(vs.from_config(st.session_state[KEY].config),
+                       f"These settings don't work together: {markdown_text(err, MESSAGE_LIMIT)}. {kept}",
+                       from_link=previous is None)
+show_refusal()
 st.session_state[KEY] = comparison
 if rebuilt:
     st.info("Networks rebuilt (new weights, iteration 0) because these changed: " + ", ".join(rebuilt))

@@ -9,7 +9,7 @@ import streamlit as st
 from engine import LIVE_FIELDS, Config, Trainer
 from ui.keys import LESSON_KEY, NOTICE_KEY, PENDING_KEY, TRAINER_KEY
 from ui.settings import from_config, to_config
-from ui.sidebar import render_sidebar
+from ui.sidebar import move_settings_back, render_sidebar
 from viz.text import MESSAGE_LIMIT, markdown_text
 from viz.theme import Style
 
@@ -27,16 +27,18 @@ def trainer_for(cfg: Config) -> Trainer:
     """Return the session's Trainer for the sidebar's cfg: live settings apply in place, others rebuild.
 
     Settings the sidebar cannot express (e.g. a loaded file's uneven layer widths) are kept from the trainer.
-    A setting combination the engine refuses leaves the current trainer in place with an error message.
+    A setting combination the engine refuses leaves the current trainer in place (the default one on a first run)
+    and moves the sidebar back to its settings, with an error message.
     """
     trainer: Trainer | None = st.session_state.get(TRAINER_KEY)
     if trainer is None:
         try:
             trainer = Trainer(cfg)
         except ValueError as e:
-            st.error(f"These settings don't work together: {markdown_text(e, MESSAGE_LIMIT)}. Showing the default "
-                     "experiment instead.")
-            trainer = Trainer(Config())
+            st.session_state[TRAINER_KEY] = Trainer(Config())
+            move_settings_back(from_config(Config()), f"These settings don't work together: "
+                               f"{markdown_text(e, MESSAGE_LIMIT)}. Showing the default experiment instead.",
+                               from_link=True)
         st.session_state[TRAINER_KEY] = trainer
         return trainer
     seen = _sidebar_view(trainer.config)
@@ -52,8 +54,9 @@ def trainer_for(cfg: Config) -> Trainer:
             return trainer
         rebuilt = Trainer(new_cfg, dataset=trainer.dataset if trainer.custom_data else None)
     except ValueError as e:
-        st.error(f"That change was not applied: {markdown_text(e, MESSAGE_LIMIT)}. Your experiment is unchanged.")
-        return trainer
+        move_settings_back(from_config(trainer.config), f"That change was not applied: "
+                           f"{markdown_text(e, MESSAGE_LIMIT)}. Your experiment is unchanged, and so are its "
+                           "settings in the sidebar.")
     st.session_state[TRAINER_KEY] = rebuilt
     st.session_state.pop(LESSON_KEY, None)  # the lesson's scenario no longer applies
     st.session_state[NOTICE_KEY] = "Network rebuilt (new initial weights) because these changed: " + ", ".join(

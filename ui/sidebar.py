@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import streamlit as st
 
 from engine import Config
 from engine.network import BN_ONE_SAMPLE
-from ui.keys import NOTICE_KEY, PENDING_KEY
+from ui.keys import NOTICE_KEY, PENDING_KEY, REFUSED_KEY
 from ui.lessons import BY_NUMBER
 from ui.settings import BY_KEY, LEGACY_KEYS, SETTINGS, Setting, migrate_legacy, to_config, url_problems
 from ui.upload import csv_upload
-from ui.urlcheck import UrlField, clean_url, show_url_notice
+from ui.urlcheck import UrlField, clean_url, drop_url_keys, show_url_notice
 from viz.text import markdown_text
 
 URL_CHECKED_KEY = "_url_checked"
 URL_NOTICE_KEY = "_url_notice"
+DROP_URL_KEY = "_drop_url_keys"
 
 
 def _lesson(raw: str) -> int:
@@ -117,13 +120,42 @@ def check_url() -> None:
         st.session_state[URL_NOTICE_KEY] = st.session_state.get(URL_NOTICE_KEY, []) + problems
 
 
+def move_settings_back(settings: dict, message: str, from_link: bool = False) -> NoReturn:
+    """Rerun with the widgets at `settings` (a {key: value} that works) and `message` (Markdown) shown above.
+
+    For a refused setting: the sidebar shows what actually runs, never the value that was refused. from_link: the
+    refused values came from the link and `settings` are the defaults; the link loses those keys, so a copy of it
+    opens what runs.
+    """
+    # After a change, only the widgets that moved: the others (and the link's spelling of them) stay as they are.
+    # From the link, all of them: this first run never finished, so the browser has been told no widget's value.
+    moved = settings if from_link else {k: v for k, v in settings.items() if st.session_state.get(k) != v}
+    st.session_state[PENDING_KEY] = moved
+    st.session_state[REFUSED_KEY] = message
+    st.session_state[DROP_URL_KEY] = from_link
+    st.rerun()
+
+
+def apply_pending_settings() -> None:
+    """Move the widgets to the pending settings (a loaded experiment, a lesson, a refusal) before they are drawn."""
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending:
+        if st.session_state.pop(DROP_URL_KEY, False):
+            drop_url_keys(pending)
+        st.session_state.update(pending)
+
+
+def show_refusal() -> None:
+    """Show (once) why the settings were moved back."""
+    message = st.session_state.pop(REFUSED_KEY, None)
+    if message:
+        st.error(message)
+
+
 def render_sidebar() -> Config:
     """Draw the settings in the sidebar and return the Config they describe."""
     check_url()
-    pending = st.session_state.pop(PENDING_KEY, None)
-    if pending:
-        # a loaded experiment or lesson: move the widgets to its settings before they are drawn
-        st.session_state.update(pending)
+    apply_pending_settings()
     hidden = hidden_controls()
     values: dict = {}
     with st.sidebar:
@@ -149,6 +181,7 @@ def render_sidebar() -> Config:
 def show_notices() -> None:
     """Show (once) the URL notice and the last rebuild notice at the top of the page."""
     check_url()  # a page may show its notices before it draws the sidebar
+    show_refusal()
     rebuilt = st.session_state.pop(NOTICE_KEY, None)
     if rebuilt:
         st.toast(rebuilt)

@@ -79,15 +79,28 @@ def clean_url(fields: Iterable[UrlField]) -> list[str]:
             if kept != raws:
                 fixes[field.key] = kept
         if fixes:
-            for key, kept in fixes.items():
-                if kept is None:
-                    qp.discard_param_no_forward_msg(key)
-                else:
-                    qp.set_with_no_forward_msg(key, kept if len(kept) > 1 else kept[0])
-            # the widgets are seeded from this copy of the URL, not from the live one
-            qp.set_initial_query_params_from_current()
-            qp.update({})  # sends the corrected URL to the browser's address bar
+            _rewrite(qp, fixes)
     return [markdown_text(p, limit=None) for p in problems]
+
+
+def _rewrite(qp, fixes: dict[str, list[str] | None]) -> None:
+    """Set (or, for None, remove) URL keys before their widgets are drawn, and show the result in the address bar."""
+    for key, kept in fixes.items():
+        if kept is None:
+            qp.discard_param_no_forward_msg(key)
+        else:
+            qp.set_with_no_forward_msg(key, kept if len(kept) > 1 else kept[0])
+    # the widgets are seeded from this copy of the URL, not from the live one
+    qp.set_initial_query_params_from_current()
+    qp.update({})  # sends the corrected URL to the browser's address bar
+
+
+def drop_url_keys(keys: Iterable[str]) -> None:
+    """Take `keys` out of the link (their widgets then show their defaults); call before the widgets are drawn."""
+    with get_session_state().query_params() as qp:
+        present = [k for k in keys if qp.get_all(k)]
+        if present:
+            _rewrite(qp, dict.fromkeys(present))
 
 
 def show_url_notice(problems: list[str]) -> None:

@@ -4,7 +4,7 @@
 import numpy as np
 
 from engine import Config
-from harness.apptest import chart_specs
+from harness.apptest import chart_specs, shown
 from tests.app.conftest import new_app, trainer_of
 
 
@@ -206,3 +206,34 @@ def test_dropout_and_batch_norm_from_the_sidebar_reach_the_graph_and_the_click_p
     assert {"x̂", "y", "kept m", "δ at y", "δ at z"} <= set(at.dataframe[0].value.columns)
     at.radio(key="batch").set_value("sgd").run()
     assert any(BN_ONE_SAMPLE in c.value for c in at.sidebar.caption)
+
+
+BIG = "64-64-64-64-64-64-64-64"  # 2,000 rows × (2 + 512 + 1) is over the 500,000 cells one session may use
+
+
+def test_a_refused_change_keeps_the_experiment_and_moves_the_sidebar_back(app):
+    app.button(key="fb_step").click().run()
+    app.slider(key="n").set_value(2000).run()  # fits the default 4-4 net: a rebuild
+    app.button(key="fb_step").click().run()
+    before = trainer_of(app)
+    app.text_input(key="hidden").set_value(BIG).run()
+    assert not app.exception
+    said = shown(app.error[0].value)
+    assert said.startswith("That change was not applied") and "at most 970 rows fit this network" in said
+    assert trainer_of(app) is before and before.iteration == 1
+    assert app.text_input(key="hidden").value == "4-4" and app.query_params["hidden"] == "4-4"
+    assert app.slider(key="n").value == 2000  # what was not refused stays
+    app.button(key="fb_step").click().run()
+    assert trainer_of(app).iteration == 2 and not app.error
+
+
+def test_a_link_that_does_not_fit_opens_the_default_experiment_and_the_link_says_so():
+    app = new_app({"hidden": BIG, "n": "2000"}).run()
+    assert not app.exception
+    said = shown(app.error[0].value)
+    assert said.startswith("These settings don't work together") and said.endswith("default experiment instead.")
+    assert trainer_of(app).config == Config()
+    assert (app.text_input(key="hidden").value, app.slider(key="n").value) == ("4-4", 200)
+    assert not {"hidden", "n"} & set(app.query_params)  # a copy of the link opens what runs
+    app.button(key="fb_step").click().run()
+    assert trainer_of(app).iteration == 1 and not app.error

@@ -11,6 +11,7 @@ from engine import Config
 from engine.diagnostics import Comparison
 from harness.apptest import chart_specs, open_page, shown
 from tests.app.conftest import page_app
+from ui import vanishing_settings as vs
 
 PAGE = "pages/vanishing_gradients.py"
 #: the page's defaults, as a Config
@@ -135,8 +136,11 @@ def test_the_nets_share_one_sessions_size_limit_and_a_too_big_one_keeps_the_old(
     assert "3 nets × 1,000 rows × 771, as they share one session; at most 216 rows fit" in said
     assert "previous networks are kept" in said
     assert at.session_state["vg_comparison"].config.n_samples == 200
+    assert at.slider(key="vg_n").value == 200  # the sidebar shows what runs, not the refused 1,000
+    assert at.slider(key="vg_width").value == 64 and at.slider(key="vg_depth").value == 12
     at.button(key="vg_step").click().run()
     assert _iterations(at) == [1, 1, 1]
+    assert not at.error  # said once; nothing is refused any more
 
 
 def test_a_link_too_big_for_the_three_nets_opens_the_default_nets_and_says_why():
@@ -146,8 +150,25 @@ def test_a_link_too_big_for_the_three_nets_opens_the_default_nets_and_says_why()
     assert "3 nets × 200 rows × 1539, batch-norm neurons counted twice" in said and "at most 108 rows fit" in said
     assert said.endswith("Showing the default networks instead.")
     assert app.session_state["vg_comparison"].config.hidden == (32,) * 6
+    # the sidebar and the link show the default nets that run, so a copy of the link opens them
+    assert (app.slider(key="vg_depth").value, app.slider(key="vg_width").value) == (6, 32)
+    assert app.toggle(key="vg_bn").value is False
+    assert not {"vg_depth", "vg_width", "vg_bn"} & set(app.query_params)
     app.button(key="vg_step").click().run()
     assert _iterations(app) == [1, 1, 1]
+    assert not app.error
+
+
+def test_the_pages_settings_and_its_config_map_both_ways():
+    defaults = {s.key: s.default for s in vs.BY_KEY.values()}
+    assert vs.to_config({}) == DEFAULT and vs.from_config(DEFAULT) == defaults
+    changed = {"vg_depth": 3, "vg_width": 12, "vg_bn": True, "vg_scale": 0.5, "vg_n": 350, "vg_ds": "spiral",
+               "vg_init": "xavier_normal", "vg_loss": "bce", "vg_seed": 7, "vg_opt": "adam", "vg_lr": 0.03,
+               "vg_clip": 5.0}
+    cfg = vs.to_config(changed)
+    assert cfg == DEFAULT.replace(hidden=(12,) * 3, batch_norm=True, init_scale=0.5, n_samples=350, dataset="spiral",
+                                  init="xavier_normal", loss="bce", seed=7, optimizer="adam", lr=0.03, clip_norm=5.0)
+    assert vs.from_config(cfg) == defaults | changed
 
 
 def _ratios(app) -> dict[str, float]:

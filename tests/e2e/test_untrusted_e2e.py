@@ -152,3 +152,69 @@ def test_a_tampered_link_in_chromium_gives_a_notice_and_steps(small_page, app_ur
     if page_name == "fb" and "lr" in query:
         assert "lr=5" in url
     screenshot(page, f"untrusted_link_{page_name}")
+
+
+#: every sidebar widget as the browser shows it: its text (select boxes, slider labels) and each input's value
+SIDEBAR_JS = """() => {
+  const bar = document.querySelector('[data-testid="stSidebar"]');
+  const inputs = [...bar.querySelectorAll('input, [role="slider"]')].map(e => e.getAttribute('role') === 'slider'
+    ? e.getAttribute('aria-valuenow') : (e.type === 'checkbox' ? e.checked : e.value));
+  return [bar.innerText, inputs];
+}"""
+BIG = "64-64-64-64-64-64-64-64"  # with 2,000 samples: 1,030,000 cells, over the 500,000 one session may use
+TOO_BIG = [("fb", {"hidden": BIG, "n": "2000"}, "Showing the default experiment instead."),
+           ("vg", {"vg_depth": "12", "vg_width": "64", "vg_bn": "true"}, "Showing the default networks instead.")]
+
+
+def _sidebar(browser, url: str, step: str, wait_text: str | None = None):
+    """Return (the sidebar as SIDEBAR_JS reads it, the page) for url, opened in a fresh 1280×720 context, once the
+    page's step button and its last sidebar widget are drawn."""
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    page.locator(f".st-key-{step} button").first.wait_for()
+    page.locator("[data-testid='stSidebar'] [data-testid='stElementContainer']").last.wait_for(state="attached")
+    if wait_text:
+        page.get_by_text(wait_text).wait_for()
+    wait_for_app(page, TIMEOUT)
+    page.wait_for_timeout(1000)
+    return page.evaluate(SIDEBAR_JS), page
+
+
+@pytest.mark.parametrize(("page_name", "query", "said"), TOO_BIG, ids=[p for p, *_ in TOO_BIG])
+def test_a_link_too_big_shows_the_defaults_it_runs_in_the_sidebar_and_the_link(browser, app_url, page_name, query,
+                                                                               said):
+    path = f"{app_url}/{PAGE_PATHS[page_name]}"
+    defaults, fresh = _sidebar(browser, path, f"{page_name}_step")
+    fresh.context.close()
+    shown, page = _sidebar(browser, f"{path}?{urlencode(query)}", f"{page_name}_step", said)
+    try:
+        assert shown == defaults  # every widget, as the browser draws it, at the default that runs
+        assert not set(query) & {k.split("=")[0] for k in unquote(page.url).partition("?")[2].split("&")}, page.url
+        screenshot(page, f"too_big_link_{page_name}")
+        page.locator(f".st-key-{page_name}_step button").click()
+        page.get_by_text("iteration 1").first.wait_for()
+        wait_for_app(page, TIMEOUT)
+        assert page.evaluate(ERRORS_JS) == 0  # (the message stays until the next full rerun: Step reruns a part)
+    finally:
+        page.context.close()
+
+
+def test_a_change_too_big_moves_that_widget_back_and_keeps_the_rest(browser, app_url):
+    _, page = _sidebar(browser, f"{app_url}/?n=2000", "fb_step")
+    try:
+        hidden = page.locator(".st-key-hidden input")
+        hidden.fill(BIG)
+        hidden.press("Enter")
+        page.get_by_text("That change was not applied").wait_for()
+        wait_for_app(page, TIMEOUT)
+        assert hidden.input_value() == "4-4"
+        assert page.locator(".st-key-n input").input_value() == "2000"
+        url = unquote(page.url)
+        assert "n=2000" in url and BIG not in url, url
+        page.locator(".st-key-fb_step button").click()
+        page.get_by_text("iteration 1").first.wait_for()
+        wait_for_app(page, TIMEOUT)
+        assert page.evaluate(ERRORS_JS) == 0
+    finally:
+        page.context.close()
