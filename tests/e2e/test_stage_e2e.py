@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness.browser import open_url
 from tests.e2e.conftest import screenshot, wait_for_app
@@ -81,6 +82,20 @@ def _open(page, url: str) -> None:
     open_url(page, url, settle_ms=1200)
 
 
+def _wait_drawn(page, selectors: list[str], timeout_ms: int = 30_000) -> None:
+    """Wait until each selector has a current (not stale) match; KaTeX and Plotly draw after the run ends.
+
+    One still missing after the timeout is reported by OUTSIDE_JS, with the others."""
+    for selector in selectors:
+        try:
+            page.wait_for_function("(css) => [...document.querySelectorAll(css)]"
+                                   ".some(e => e.closest('[data-stale=\"true\"]') === null)",
+                                   arg=selector.split("|")[0], timeout=timeout_ms)
+        except PlaywrightTimeout:
+            return
+    wait_for_app(page)
+
+
 @pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
 @pytest.mark.parametrize("size", SIZES, ids=["1280x720", "1024x768"])
 def test_every_page_fits_the_projector(browser, app_url, size, presenter):
@@ -92,6 +107,7 @@ def test_every_page_fits_the_projector(browser, app_url, size, presenter):
         _open(page, app_url)  # the root first: a fresh server's first deep link shows a spurious dialog
         for name, (path, selectors) in PAGES.items():
             _open(page, f"{app_url}{path}{'?presenter=true' if presenter else ''}")
+            _wait_drawn(page, selectors)
             for selector in selectors:
                 where = page.evaluate(OUTSIDE_JS, [selector, size[0], size[1]])
                 if where:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from typing import ClassVar
 from urllib.parse import unquote, urlencode
 
@@ -166,19 +167,25 @@ TOO_BIG = [("fb", {"hidden": BIG, "n": "2000"}, "Showing the default experiment 
            ("vg", {"vg_depth": "12", "vg_width": "64", "vg_bn": "true"}, "Showing the default networks instead.")]
 
 
-def _sidebar(browser, url: str, step: str, wait_text: str | None = None):
+def _sidebar(browser, url: str, step: str, wait_text: str | None = None, like=None):
     """Return (the sidebar as SIDEBAR_JS reads it, the page) for url, opened in a fresh 1280×720 context, once the
-    page's step button and its last sidebar widget are drawn."""
+    page's step button is drawn and the sidebar has settled: it reads `like`, or the same twice 0.5 s apart (20 s at
+    most; widgets draw after the run ends, later on a slow machine)."""
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
     page.locator(f".st-key-{step} button").first.wait_for()
-    page.locator("[data-testid='stSidebar'] [data-testid='stElementContainer']").last.wait_for(state="attached")
     if wait_text:
         page.get_by_text(wait_text).wait_for()
     wait_for_app(page, TIMEOUT)
-    page.wait_for_timeout(1000)
-    return page.evaluate(SIDEBAR_JS), page
+    read, deadline = page.evaluate(SIDEBAR_JS), time.monotonic() + 20
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        again = page.evaluate(SIDEBAR_JS)
+        if again == like or (like is None and again == read):
+            return again, page
+        read = again
+    return read, page
 
 
 @pytest.mark.parametrize(("page_name", "query", "said"), TOO_BIG, ids=[p for p, *_ in TOO_BIG])
@@ -187,7 +194,7 @@ def test_a_link_too_big_shows_the_defaults_it_runs_in_the_sidebar_and_the_link(b
     path = f"{app_url}/{PAGE_PATHS[page_name]}"
     defaults, fresh = _sidebar(browser, path, f"{page_name}_step")
     fresh.context.close()
-    shown, page = _sidebar(browser, f"{path}?{urlencode(query)}", f"{page_name}_step", said)
+    shown, page = _sidebar(browser, f"{path}?{urlencode(query)}", f"{page_name}_step", said, like=defaults)
     try:
         assert shown == defaults  # every widget, as the browser draws it, at the default that runs
         assert not set(query) & {k.split("=")[0] for k in unquote(page.url).partition("?")[2].split("&")}, page.url
