@@ -11,11 +11,10 @@ from ui.live_chart import live_chart
 from ui.play import frame, live_area, play_frame, show_note
 from ui.session import current_style, presenter_mode
 from ui.settings import Setting, claim_url_keys
-from ui.sidebar import apply_pending_settings, move_settings_back, show_refusal
+from ui.sidebar import apply_pending_settings, default_arg, move_settings_back, show_refusal
 from ui.urlcheck import check_vanishing_url
 from ui.viewport import column_space
 from viz import vanishing as vv
-from viz.text import MESSAGE_LIMIT, markdown_text
 
 K = "vg"
 CAPTIONS = {
@@ -37,22 +36,16 @@ def _off(v: float) -> str:
 
 def _widget(s: Setting):
     """Draw one of this page's settings (ui/vanishing_settings.py) bound to the URL; return its value."""
-    q = {"key": s.key, "bind": "query-params"}
-    if s.key in st.session_state:  # moved there (a refused change): a default as well would be a conflict
-        default = {}
-    elif s.kind == "select":
-        default = {"index": list(s.options).index(s.default)}
-    else:
-        default = {"value": s.default}
+    q = {"key": s.key, "bind": "query-params", **default_arg(s)}
     if s.kind == "check":
-        return st.toggle(s.label, help=s.help, **q, **default)
+        return st.toggle(s.label, help=s.help, **q)
     if s.kind == "select":
-        return st.selectbox(s.label, list(s.options), format_func=s.options.get, **q, **default)
+        return st.selectbox(s.label, list(s.options), format_func=s.options.get, **q)
     if s.kind == "steps":
-        return st.select_slider(s.label, s.options, format_func=_off if s.key == "vg_clip" else str, **q, **default)
+        return st.select_slider(s.label, s.options, format_func=_off if s.key == "vg_clip" else str, **q)
     if s.hi - s.lo > 100 and s.step == 1:
-        return st.number_input(s.label, int(s.lo), int(s.hi), **q, **default)
-    return st.slider(s.label, int(s.lo), int(s.hi), step=int(s.step), **q, **default)
+        return st.number_input(s.label, int(s.lo), int(s.hi), **q)
+    return st.slider(s.label, int(s.lo), int(s.hi), step=int(s.step), **q)
 
 
 def setup() -> tuple[Config, list[str]]:
@@ -132,9 +125,7 @@ except ValueError as err:
     if previous is None:
         st.session_state[KEY] = Comparison(vs.to_config({}), activations)
     kept = "Showing the default networks instead." if previous is None else "The previous networks are kept."
-    move_settings_back(vs.from_config(st.session_state[KEY].config),
-                       f"These settings don't work together: {markdown_text(err, MESSAGE_LIMIT)}. {kept}",
-                       from_link=previous is None)
+    move_settings_back(vs.from_config(st.session_state[KEY].config), err, kept, from_link=previous is None)
 show_refusal()
 st.session_state[KEY] = comparison
 if rebuilt:

@@ -10,7 +10,6 @@ from engine import LIVE_FIELDS, Config, Trainer
 from ui.keys import LESSON_KEY, NOTICE_KEY, PENDING_KEY, TRAINER_KEY
 from ui.settings import from_config, to_config
 from ui.sidebar import move_settings_back, render_sidebar
-from viz.text import MESSAGE_LIMIT, markdown_text
 from viz.theme import Style
 
 __all__ = ["LESSON_KEY", "NOTICE_KEY", "PENDING_KEY", "TRAINER_KEY", "current_style", "current_trainer",
@@ -36,9 +35,7 @@ def trainer_for(cfg: Config) -> Trainer:
             trainer = Trainer(cfg)
         except ValueError as e:
             st.session_state[TRAINER_KEY] = Trainer(Config())
-            move_settings_back(from_config(Config()), f"These settings don't work together: "
-                               f"{markdown_text(e, MESSAGE_LIMIT)}. Showing the default experiment instead.",
-                               from_link=True)
+            move_settings_back(from_config(Config()), e, "Showing the default experiment instead.", from_link=True)
         st.session_state[TRAINER_KEY] = trainer
         return trainer
     seen = _sidebar_view(trainer.config)
@@ -54,9 +51,8 @@ def trainer_for(cfg: Config) -> Trainer:
             return trainer
         rebuilt = Trainer(new_cfg, dataset=trainer.dataset if trainer.custom_data else None)
     except ValueError as e:
-        move_settings_back(from_config(trainer.config), f"That change was not applied: "
-                           f"{markdown_text(e, MESSAGE_LIMIT)}. Your experiment is unchanged, and so are its "
-                           "settings in the sidebar.")
+        move_settings_back(from_config(trainer.config), e,
+                           "Your experiment is unchanged, and so are its settings in the sidebar.")
     st.session_state[TRAINER_KEY] = rebuilt
     st.session_state.pop(LESSON_KEY, None)  # the lesson's scenario no longer applies
     st.session_state[NOTICE_KEY] = "Network rebuilt (new initial weights) because these changed: " + ", ".join(

@@ -13,7 +13,7 @@ from ui.lessons import BY_NUMBER
 from ui.settings import BY_KEY, LEGACY_KEYS, SETTINGS, Setting, migrate_legacy, to_config, url_problems
 from ui.upload import csv_upload
 from ui.urlcheck import UrlField, clean_url, drop_url_keys, show_url_notice
-from viz.text import markdown_text
+from viz.text import MESSAGE_LIMIT, markdown_text
 
 URL_CHECKED_KEY = "_url_checked"
 URL_NOTICE_KEY = "_url_notice"
@@ -34,6 +34,14 @@ def _fmt_step(value) -> str:
     return f"{value:g}" if value else "off"
 
 
+def default_arg(s: Setting) -> dict:
+    """Return the keyword giving s's widget its default (index= for a choice, value= otherwise), or none when the
+    session already holds its value (a lesson, a loaded file, a refused change moved back): both would conflict."""
+    if s.key in st.session_state:
+        return {}
+    return {"index": list(s.options).index(s.default)} if s.kind in ("select", "radio") else {"value": s.default}
+
+
 def _widget(s: Setting, hidden: frozenset[str]):
     """Draw one setting's widget (unless hidden by the URL) and return its value."""
     if s.key in hidden:
@@ -44,18 +52,12 @@ def _widget(s: Setting, hidden: frozenset[str]):
             return s.parse(str(st.query_params[s.key])) if s.key in st.query_params else s.default
         except ValueError:
             return s.default
-    common = {"key": s.key, "bind": "query-params", "help": s.help}
-    # a value already in session state (a lesson, a loaded file) must not be passed a default too
-    preset = s.key in st.session_state
+    common = {"key": s.key, "bind": "query-params", "help": s.help, **default_arg(s)}
     if s.kind in ("select", "radio"):
         opts = list(s.options)
-        if not preset:
-            common["index"] = opts.index(s.default)
         if s.kind == "select":
             return st.selectbox(s.label, opts, format_func=s.options.get, **common)
         return st.radio(s.label, opts, format_func=s.options.get, horizontal=True, **common)
-    if not preset:
-        common["value"] = s.default
     if s.kind == "steps":
         return st.select_slider(s.label, options=list(s.options), format_func=_fmt_step, **common)
     if s.kind == "int":
@@ -120,18 +122,19 @@ def check_url() -> None:
         st.session_state[URL_NOTICE_KEY] = st.session_state.get(URL_NOTICE_KEY, []) + problems
 
 
-def move_settings_back(settings: dict, message: str, from_link: bool = False) -> NoReturn:
-    """Rerun with the widgets at `settings` (a {key: value} that works) and `message` (Markdown) shown above.
+def move_settings_back(settings: dict, error: Exception, outcome: str, from_link: bool = False) -> NoReturn:
+    """Rerun with the widgets at `settings` (a {key: value} that works), saying above why `error` refused the
+    others and the `outcome` (e.g. "Your experiment is unchanged.").
 
-    For a refused setting: the sidebar shows what actually runs, never the value that was refused. from_link: the
-    refused values came from the link and `settings` are the defaults; the link loses those keys, so a copy of it
-    opens what runs.
+    The sidebar shows what actually runs, never the value that was refused. from_link: the refused values came from
+    the link and `settings` are the defaults; the link loses those keys, so a copy of it opens what runs.
     """
     # After a change, only the widgets that moved: the others (and the link's spelling of them) stay as they are.
     # From the link, all of them: this first run never finished, so the browser has been told no widget's value.
     moved = settings if from_link else {k: v for k, v in settings.items() if st.session_state.get(k) != v}
     st.session_state[PENDING_KEY] = moved
-    st.session_state[REFUSED_KEY] = message
+    lead = "These settings don't work together" if from_link else "That change was not applied"
+    st.session_state[REFUSED_KEY] = f"{lead}: {markdown_text(error, MESSAGE_LIMIT)}. {outcome}"
     st.session_state[DROP_URL_KEY] = from_link
     st.rerun()
 
